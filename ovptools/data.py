@@ -1,0 +1,159 @@
+"""Data sets used by the course. Every sampler takes an explicit ``seed`` and returns numpy arrays.
+
+Inputs are rows of ``X`` (shape n×d), as in the notation table; most theorems assume ‖x_i‖ = 1.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import check_count, check_positive
+
+
+def _rng(seed: int) -> np.random.Generator:
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise ValueError(f"seed: expected an int, got {seed!r}")
+    return np.random.default_rng(int(seed))
+
+
+def normalize_rows(X: np.ndarray) -> np.ndarray:
+    r"""Scale every row to unit Euclidean norm: :math:`x_i \mapsto x_i / \|x_i\|_2`.
+
+    Each row is divided by *its own* norm (not by the Frobenius norm of the whole matrix,
+    which would leave the points nearly parallel). Zero rows raise ``ValueError``.
+    """
+    X = np.asarray(X, dtype=float) if not np.issubdtype(np.asarray(X).dtype, np.floating) else X
+    if X.ndim != 2:
+        raise ValueError(f"X: expected a 2-D array, got shape {X.shape}")
+    norms = np.linalg.norm(X, axis=1, keepdims=True)
+    if np.any(norms == 0):
+        raise ValueError(f"X: row(s) {np.flatnonzero(norms[:, 0] == 0)[:5].tolist()} are zero")
+    return X / norms
+
+
+def sphere(n: int, d: int, *, seed: int, dtype: np.dtype | type = np.float64) -> np.ndarray:
+    r"""``n`` points drawn uniformly from the unit sphere :math:`S^{d-1}`, as rows (n×d).
+
+    A standard Gaussian vector divided by its norm is uniform on the sphere (normalizing a
+    uniform cube is not). Example: ``X = sphere(1000, 1000, seed=0)``.
+    """
+    n, d = check_count(n, "n"), check_count(d, "d", minimum=1)
+    g = _rng(seed).standard_normal((n, d))
+    return normalize_rows(g).astype(dtype, copy=False)
+
+
+def gaussian_labels(n: int, *, seed: int, dtype: np.dtype | type = np.float64) -> np.ndarray:
+    """``n`` labels y_i ~ N(0, 1) i.i.d. (the labels of Du et al.'s experiment)."""
+    n = check_count(n, "n")
+    return _rng(seed).standard_normal(n).astype(dtype, copy=False)
+
+
+def separated_data(
+    n: int, d: int, *, phi: float, mu: float = 0.5, seed: int, max_tries: int = 1000
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Binary data satisfying Zou et al.'s assumptions: ‖x_i‖ = 1, last coordinate = μ,
+    and :math:`\|x_i - x_j\|_2 \ge \phi` whenever :math:`y_i \ne y_j`.
+
+    The first d−1 coordinates are uniform on the sphere of radius :math:`\sqrt{1-\mu^2}`;
+    the label is the sign of the projection on a random direction ``u``, and points with
+    :math:`|u^\top x| < \phi/2` are resampled, which guarantees the separation
+    (:math:`\|x_i - x_j\| \ge |u^\top(x_i - x_j)| \ge \phi`). Returns ``(X, y)``, y ∈ {±1}^n.
+    """
+    n, d = check_count(n, "n"), check_count(d, "d", minimum=2)
+    phi = check_positive(phi, "phi")
+    if not 0 <= float(mu) < 1:
+        raise ValueError(f"mu: expected a number in [0, 1), got {mu!r}")
+    rho = np.sqrt(1.0 - mu**2)
+    if phi / 2 >= rho:
+        raise ValueError(f"phi: must be < 2·sqrt(1 - mu²) = {2 * rho:.3g}, got {phi}")
+    rng = _rng(seed)
+    u = rng.standard_normal(d - 1)
+    u /= np.linalg.norm(u)
+    kept: list[np.ndarray] = []
+    count = 0
+    for _ in range(max_tries):
+        z = rho * normalize_rows(rng.standard_normal((max(2 * n, 64), d - 1)))
+        z = z[np.abs(z @ u) >= phi / 2]
+        kept.append(z)
+        count += len(z)
+        if count >= n:
+            break
+    else:
+        typical = rho / np.sqrt(d - 1)
+        raise ValueError(
+            f"phi: {phi} is too large for d = {d}: projections have typical size {typical:.3g}; "
+            f"try phi <= {typical:.3g}"
+        )
+    z = np.concatenate(kept)[:n]
+    X = np.concatenate([z, np.full((n, 1), mu)], axis=1)
+    y = np.where(z @ u >= 0, 1.0, -1.0)
+    return X, y
+
+
+def min_separation(X: np.ndarray, y: np.ndarray) -> float:
+    r"""The data separation :math:`\phi = \min_{y_i \ne y_j} \|x_i - x_j\|_2` (inf if one class)."""
+    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    pos, neg = X[y > 0], X[y <= 0]
+    if len(pos) == 0 or len(neg) == 0:
+        return float("inf")
+    d2 = (pos**2).sum(1)[:, None] + (neg**2).sum(1)[None, :] - 2 * pos @ neg.T
+    return float(np.sqrt(max(d2.min(), 0.0)))
+
+
+def digits(
+    classes: tuple[int, ...] = (0, 1),
+    *,
+    n_train: int | None = None,
+    n_test: int | None = None,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """scikit-learn's bundled 8×8 digits (no download), rows scaled to unit norm.
+
+    With two classes the labels are ±1 (first class → −1, second → +1); with more they
+    are class indices 0..k−1 in the order of ``classes``. The samples are shuffled with
+    ``seed`` and split into ``(X_train, y_train, X_test, y_test)``: ``n_train`` training
+    points (default: 70%), and ``n_test`` test points (default: all the rest).
+    """
+    from sklearn.datasets import load_digits
+
+    classes = tuple(int(c) for c in classes)
+    if len(classes) < 2 or len(set(classes)) != len(classes) or not all(
+        0 <= c <= 9 for c in classes
+    ):
+        raise ValueError(f"classes: expected two or more distinct digits 0-9, got {classes}")
+    data = load_digits()
+    mask = np.isin(data.target, classes)
+    X, t = data.data[mask].astype(float), data.target[mask]
+    order = _rng(seed).permutation(len(X))
+    X, t = normalize_rows(X[order]), t[order]
+    index = {c: i for i, c in enumerate(classes)}
+    y = np.array([index[c] for c in t], dtype=float)
+    if len(classes) == 2:
+        y = 2 * y - 1
+    total = len(X)
+    n_train = int(0.7 * total) if n_train is None else check_count(n_train, "n_train")
+    rest = total - n_train
+    n_test = rest if n_test is None else check_count(n_test, "n_test", minimum=0)
+    if n_train + n_test > total:
+        raise ValueError(
+            f"n_train + n_test: {n_train} + {n_test} exceeds the {total} digits of classes {classes}"
+        )
+    s = slice(n_train, n_train + n_test)
+    return X[:n_train], y[:n_train], X[s], y[s]
+
+
+def teacher_data(
+    n: int, d: int, k0: int, *, seed: int
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    r"""Inputs on the unit sphere labelled by a random two-layer ReLU *teacher* with k₀ neurons:
+    :math:`y = \frac{1}{\sqrt{k_0}} \sum_j a_j \sigma(w_j^\top x)`, w_j ~ N(0, I_d), a_j = ±1.
+
+    Returns ``(X, y, (W_teacher, a_teacher))`` with W_teacher of shape k₀×d.
+    """
+    n, d, k0 = check_count(n, "n"), check_count(d, "d"), check_count(k0, "k0")
+    rng = _rng(seed)
+    W = rng.standard_normal((k0, d))
+    a = rng.choice([-1.0, 1.0], size=k0)
+    X = normalize_rows(rng.standard_normal((n, d)))
+    y = np.maximum(X @ W.T, 0) @ a / np.sqrt(k0)
+    return X, y, (W, a)

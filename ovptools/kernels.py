@@ -1,0 +1,221 @@
+r"""Gram matrices and neural tangent kernels (all n×n, for inputs given as rows of X).
+
+Jacobian orientation used throughout the course: ``J`` is n×p (one row per sample, one
+column per parameter), so the tangent kernel is :math:`K = J J^\top` (n×n).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from ._checks import ArrayLike, as_tensor, check_same_rows, check_unit_rows, like
+from .models import _deep_args
+
+
+def gram_empirical(W: ArrayLike, X: ArrayLike) -> ArrayLike:
+    r"""Empirical Gram matrix of the two-layer net (Du et al., eq. 4):
+
+    .. math:: H(W)_{ij} = \frac{x_i^\top x_j}{m}\sum_{r=1}^m 1\{w_r^\top x_i \ge 0,\ w_r^\top x_j \ge 0\}.
+
+    ``W``: m×d (rows w_r), ``X``: n×d. Returns n×n, of X's type. Note the ``≥``: a neuron
+    with w_rᵀx_i = 0 counts as active. It is the tangent kernel of u with respect to W.
+    Computed as (X Xᵀ) ∘ (S Sᵀ)/m with S_ir = 1{w_rᵀx_i ≥ 0}; on the CPU the symmetric
+    product S Sᵀ goes through a rank-k update (half the work of a general product).
+    """
+    Xt = as_tensor(X, "X", ndim=2)
+    Wt = as_tensor(W, "W", ndim=2, dtype=Xt.dtype, device=Xt.device)
+    if Wt.shape[1] != Xt.shape[1]:
+        raise ValueError(
+            f"W: expected {Xt.shape[1]} columns to match X's d (X has shape {tuple(Xt.shape)}), "
+            f"got shape {tuple(Wt.shape)}"
+        )
+    m = Wt.shape[0]
+    S = (Xt @ Wt.T >= 0).to(Xt.dtype)
+    if Xt.device.type == "cpu":
+        Sn, Xn = S.numpy(), Xt.numpy()
+        H = torch.from_numpy((Xn @ Xn.T) * (Sn @ Sn.T))  # numpy uses syrk for A @ A.T
+        H /= m
+    else:
+        H = (Xt @ Xt.T) * (S @ S.T) / m
+    return like(H, X)
+
+
+def _cosines(X: torch.Tensor) -> torch.Tensor:
+    return (X @ X.T).clamp(-1.0, 1.0)
+
+
+def gram_infinite(X: ArrayLike) -> ArrayLike:
+    r"""Infinite-width Gram matrix of the two-layer net (Du et al., eq. 3), unit-norm rows:
+
+    .. math:: H^\infty_{ij} = \mathbb{E}_{w\sim N(0,I)}\big[x_i^\top x_j\,1\{w^\top x_i\ge 0, w^\top x_j \ge 0\}\big]
+              = \frac{x_i^\top x_j\,(\pi - \arccos(x_i^\top x_j))}{2\pi}.
+
+    Inner products are clipped to [−1, 1] before ``arccos`` (rounding can push them past 1).
+    Raises ``ValueError`` if a row of X is not unit-norm. The diagonal is exactly 1/2.
+    """
+    Xt = as_tensor(X, "X", ndim=2)
+    check_unit_rows(Xt, "X")
+    G = _cosines(Xt)
+    H = G * (math.pi - torch.arccos(G)) / (2 * math.pi)
+    return like(H, X)
+
+
+def relu_nngp(X: ArrayLike) -> ArrayLike:
+    r"""ReLU NNGP kernel (arc-cosine kernel of degree 1, Cho & Saul), unit-norm rows:
+
+    .. math:: K_1(x_i, x_j) = \mathbb{E}_{w\sim N(0,I)}[\sigma(w^\top x_i)\sigma(w^\top x_j)]
+              = \frac{\sqrt{1-\rho^2} + (\pi - \arccos\rho)\,\rho}{2\pi},\quad \rho = x_i^\top x_j.
+
+    With the output layer trained too, the two-layer NTK is H∞ + K₁.
+    """
+    Xt = as_tensor(X, "X", ndim=2)
+    check_unit_rows(Xt, "X")
+    rho = _cosines(Xt)
+    K = (torch.sqrt(1 - rho**2) + (math.pi - torch.arccos(rho)) * rho) / (2 * math.pi)
+    return like(K, X)
+
+
+def relu_ntk_infinite(X: ArrayLike, depth: int) -> ArrayLike:
+    r"""Infinite-width NTK of the deep ReLU net of :func:`ovptools.init_deep` (all W_l trained,
+    v fixed), by the arc-cosine recursion (Jacot et al.; Arora et al. 2019), unit-norm rows.
+
+    With Σ⁽⁰⁾ = X Xᵀ and, for h = 1..L, ρ = Σ⁽ʰ⁻¹⁾ (the diagonal stays 1):
+
+    .. math:: \Sigma^{(h)} = \frac{\sqrt{1-\rho^2} + (\pi-\arccos\rho)\rho}{\pi},\quad
+              \dot\Sigma^{(h)} = \frac{\pi - \arccos\rho}{\pi},\quad
+              \Theta = \sum_{h=1}^{L}\Sigma^{(h-1)}\prod_{h'=h}^{L}\dot\Sigma^{(h')}.
+
+    The empirical NTK of a width-m net at initialization, times 2/m, converges to Θ as m → ∞
+    (the weights are N(0, 2/m) = √(2/m)·N(0, 1)). For depth 1, Θ = 2 H∞.
+    """
+    Xt = as_tensor(X, "X", ndim=2)
+    check_unit_rows(Xt, "X")
+    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
+        raise ValueError(f"depth: expected an integer >= 1, got {depth!r}")
+    sigma = _cosines(Xt)
+    theta = torch.zeros_like(sigma)
+    for _ in range(depth):
+        rho = sigma.clamp(-1.0, 1.0)
+        angle = torch.arccos(rho)
+        sigma_dot = (math.pi - angle) / math.pi
+        theta = (theta + sigma) * sigma_dot
+        sigma = (torch.sqrt(1 - rho**2) + (math.pi - angle) * rho) / math.pi
+    return like(theta, X)
+
+
+def _symmetric(H: ArrayLike, name: str = "H") -> torch.Tensor:
+    Ht = as_tensor(H, name, ndim=2)
+    if Ht.shape[0] != Ht.shape[1]:
+        raise ValueError(f"{name}: expected a square matrix, got shape {tuple(Ht.shape)}")
+    scale = float(Ht.abs().max()) if Ht.numel() else 0.0
+    tol = (1e-5 if Ht.dtype == torch.float32 else 1e-10) * max(scale, 1.0)
+    if float((Ht - Ht.T).abs().max()) > tol:
+        raise ValueError(f"{name}: expected a symmetric matrix (max |H - Hᵀ| > {tol:.1e})")
+    return Ht
+
+
+def lambda_min(H: ArrayLike) -> float:
+    r""":math:`\lambda_{\min}(H)`, the smallest eigenvalue of a symmetric matrix (``eigvalsh``).
+
+    For H = H∞ this is Du et al.'s λ₀; for a tangent kernel K it gives the PL constant.
+    """
+    Ht = _symmetric(H)
+    return float(torch.linalg.eigvalsh(Ht.to(torch.float64))[0])
+
+
+def eigen_projections(H: ArrayLike, y: ArrayLike) -> tuple[ArrayLike, ArrayLike]:
+    r"""Eigen-decomposition of a symmetric H in the basis that governs GD on the square loss.
+
+    Returns ``(lam, proj)``: the eigenvalues λ_1 ≥ … ≥ λ_n and the projections v_iᵀy of y on
+    the matching unit eigenvectors, so that for linearized GD
+    :math:`\|y - u(k)\| = \sqrt{\sum_i (1-\eta\lambda_i)^{2k}(v_i^\top y)^2}` when u(0) = 0.
+    """
+    Ht = _symmetric(H)
+    yt = as_tensor(y, "y", ndim=1, dtype=Ht.dtype, device=Ht.device)
+    check_same_rows("H", Ht, "y", yt)
+    lam, V = torch.linalg.eigh(Ht)
+    lam, V = lam.flip(0), V.flip(1)
+    return like(lam, H), like(V.T @ yt, H)
+
+
+def empirical_ntk(
+    Ws: Sequence[ArrayLike], v: ArrayLike, X: ArrayLike, *, train_v: bool = False
+) -> ArrayLike:
+    r"""Empirical NTK K = J Jᵀ (n×n) of the deep ReLU net, over all weight matrices, computed
+    layer by layer without forming J:
+
+    .. math:: K = \sum_{l=1}^{L} (G_l G_l^\top)\circ(A_{l-1}A_{l-1}^\top) \;[+ A_L A_L^\top \text{ if v is trained}],
+
+    with A_0 = X, A_l = σ(A_{l−1}W_l) the activations, and G_l = ∂f/∂Z_l the back-propagated
+    gradients at the pre-activations Z_l = A_{l−1}W_l (per sample, so ∂f_i/∂W_l = a_{l−1,i} g_{l,i}ᵀ).
+    σ'(0) is taken as 0, as in torch's autograd. Cost O(n²·Σ_l m_l + n·Σ_l m_{l−1}m_l).
+    """
+    Wt, vt, Xt = _deep_args(Ws, v, X)
+    acts, masks = [Xt], []
+    for W in Wt:
+        Z = acts[-1] @ W
+        masks.append(Z > 0)
+        acts.append(torch.relu(Z))
+    K = acts[-1] @ acts[-1].T if train_v else torch.zeros(
+        Xt.shape[0], Xt.shape[0], dtype=Xt.dtype, device=Xt.device
+    )
+    G = masks[-1] * vt
+    for layer in range(len(Wt) - 1, -1, -1):
+        A = acts[layer]
+        K += (G @ G.T) * (A @ A.T)
+        if layer:
+            G = (G @ Wt[layer].T) * masks[layer - 1]
+    return like(K, Ws[0])
+
+
+def jacobian(model: nn.Module, X: ArrayLike) -> torch.Tensor:
+    r"""Jacobian J ∈ R^{n×p} of a scalar-output model's predictions w.r.t. all its trainable
+    parameters (flattened and concatenated in ``named_parameters`` order), via ``torch.func``."""
+    from torch.func import functional_call, jacrev, vmap
+
+    params = {k: p.detach() for k, p in model.named_parameters() if p.requires_grad}
+    if not params:
+        raise ValueError("model: has no trainable parameters")
+    ref = next(iter(params.values()))
+    Xt = as_tensor(X, "X", ndim=2, dtype=ref.dtype, device=ref.device)
+    buffers = dict(model.named_buffers())
+
+    def f(p: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+        out = functional_call(model, (p, buffers), (x[None],))
+        if out.numel() != 1:
+            raise ValueError(f"model: expected a scalar output per sample, got shape {tuple(out.shape)}")
+        return out.reshape(())
+
+    jac = vmap(jacrev(f), (None, 0))(params, Xt)
+    return torch.cat([j.reshape(Xt.shape[0], -1) for j in jac.values()], dim=1)
+
+
+def tangent_kernel(model: nn.Module, X: ArrayLike) -> torch.Tensor:
+    r"""Tangent kernel K = J Jᵀ (n×n) of any scalar-output torch model (generic, via
+    :func:`jacobian`); use :func:`empirical_ntk` for deep ReLU MLPs, which is much faster."""
+    J = jacobian(model, X)
+    return J @ J.T
+
+
+def as_numpy(x: ArrayLike) -> np.ndarray:
+    """A numpy copy of a tensor (detached, on the CPU), or the array itself."""
+    return x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
+
+
+__all__ = [
+    "gram_empirical",
+    "gram_infinite",
+    "relu_nngp",
+    "relu_ntk_infinite",
+    "lambda_min",
+    "eigen_projections",
+    "empirical_ntk",
+    "jacobian",
+    "tangent_kernel",
+    "as_numpy",
+]

@@ -1,0 +1,182 @@
+"""Every kernel against an independent reference: brute-force loops, Monte Carlo, autograd."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from conftest import tol
+
+import ovptools as ov
+
+
+def _t(x, dtype, device):
+    return torch.as_tensor(x, dtype=dtype, device=device)
+
+
+def gram_empirical_loops(W, X):
+    """H_ij = x_iᵀx_j/m · #{r : w_rᵀx_i ≥ 0 and w_rᵀx_j ≥ 0}, one entry at a time."""
+    m, n = len(W), len(X)
+    H = np.zeros((n, n))
+    for i in range(n):
+        for j in range(n):
+            count = sum(1 for r in range(m) if W[r] @ X[i] >= 0 and W[r] @ X[j] >= 0)
+            H[i, j] = X[i] @ X[j] * count / m
+    return H
+
+
+@pytest.mark.parametrize("n,d,m", [(1, 2, 1), (5, 3, 7), (12, 4, 40)])
+def test_gram_empirical_matches_loops(n, d, m, dtype, device):
+    X, (W, _) = ov.sphere(n, d, seed=1), ov.init_two_layer(m, d, seed=2)
+    H = ov.gram_empirical(_t(W, dtype, device), _t(X, dtype, device))
+    assert isinstance(H, torch.Tensor) and H.dtype == dtype and H.device.type == device
+    np.testing.assert_allclose(H.cpu().numpy(), gram_empirical_loops(W, X), rtol=tol(dtype), atol=tol(dtype))
+
+
+def test_gram_empirical_counts_ties_as_active():
+    # w_1 is orthogonal to x_1: w_1ᵀx_1 = 0 exactly, which the paper's 1{· ≥ 0} counts.
+    X = np.array([[1.0, 0.0], [0.0, 1.0]])
+    W = np.array([[0.0, 1.0], [0.0, -1.0]])
+    H = ov.gram_empirical(W, X)
+    assert isinstance(H, np.ndarray)
+    np.testing.assert_allclose(H, gram_empirical_loops(W, X))
+    assert H[0, 0] == 1.0  # both neurons have w_rᵀx_1 = 0: both count
+
+
+def test_gram_infinite_matches_monte_carlo():
+    X = ov.sphere(6, 4, seed=0)
+    w = np.random.default_rng(1).standard_normal((400_000, 4))
+    S = (X @ w.T >= 0).astype(float)
+    mc = (X @ X.T) * (S @ S.T) / len(w)
+    np.testing.assert_allclose(ov.gram_infinite(X), mc, atol=5e-3)
+
+
+def test_gram_infinite_angle_formula_loops(dtype, device):
+    X = ov.sphere(7, 3, seed=4)
+    ref = np.array(
+        [[xi @ xj * (math.pi - math.acos(np.clip(xi @ xj, -1, 1))) / (2 * math.pi) for xj in X] for xi in X]
+    )
+    H = ov.gram_infinite(_t(X, dtype, device)).cpu().numpy()
+    np.testing.assert_allclose(H, ref, rtol=tol(dtype), atol=tol(dtype))
+
+
+def test_gram_infinite_properties_and_clipping():
+    X = ov.sphere(30, 5, seed=0)
+    X = np.vstack([X, X[:1]])  # an exact duplicate: x_iᵀx_j may round above 1
+    H = ov.gram_infinite(X)
+    assert not np.isnan(H).any()
+    np.testing.assert_allclose(np.diag(H), 0.5)
+    np.testing.assert_allclose(H, H.T)
+    assert np.linalg.eigvalsh(H)[0] > -1e-10  # PSD
+    assert ov.lambda_min(H) < 1e-8  # two parallel inputs: λ₀ = 0 (Thm 3.1 needs them apart)
+
+
+def test_lambda0_shrinks_as_two_inputs_align():
+    lams = []
+    for angle in [1.0, 0.3, 0.1, 0.03]:
+        X = np.array([[1.0, 0.0], [math.cos(angle), math.sin(angle)]])
+        lams.append(ov.lambda_min(ov.gram_infinite(X)))
+    assert all(a > b > 0 for a, b in zip(lams, lams[1:]))
+
+
+def test_gram_empirical_converges_to_infinite_like_one_over_sqrt_m():
+    X = ov.sphere(20, 5, seed=0)
+    Hinf = ov.gram_infinite(X)
+    widths = [100, 400, 1600, 6400]
+    errs = []
+    for m in widths:
+        e = [np.linalg.norm(ov.gram_empirical(ov.init_two_layer(m, 5, seed=s)[0], X) - Hinf, 2) for s in range(20)]
+        errs.append(np.mean(e))
+    slope = np.polyfit(np.log(widths), np.log(errs), 1)[0]
+    assert -0.6 < slope < -0.4, slope
+
+
+def test_relu_nngp_matches_monte_carlo_and_two_layer_ntk():
+    X = ov.sphere(5, 3, seed=2)
+    w = np.random.default_rng(0).standard_normal((400_000, 3))
+    A = np.maximum(X @ w.T, 0)
+    np.testing.assert_allclose(ov.relu_nngp(X), A @ A.T / len(w), atol=5e-3)
+    # Both layers trained: the two-layer tangent kernel is H(W) + K1(W) → H∞ + K₁.
+    W, a = ov.init_two_layer(200_000, 3, seed=1)
+    K = ov.tangent_kernel(ov.TwoLayerNet(W, a, train_a=True), X).numpy()
+    np.testing.assert_allclose(K, ov.gram_infinite(X) + ov.relu_nngp(X), atol=1e-2)
+
+
+def test_first_layer_tangent_kernel_is_the_gram_matrix():
+    # H(W) is exactly JJᵀ for the Jacobian of u w.r.t. W (no ties at random weights).
+    X = ov.sphere(8, 4, seed=0)
+    W, a = ov.init_two_layer(50, 4, seed=1)
+    K = ov.tangent_kernel(ov.TwoLayerNet(W, a), X).numpy()
+    np.testing.assert_allclose(K, ov.gram_empirical(W, X), rtol=1e-10)
+
+
+def ntk_per_example_loop(Ws, v, X):
+    """K_ij = <∇f(x_i), ∇f(x_j)> with one autograd call per sample."""
+    net = ov.DeepReLUNet(Ws, v)
+    grads = []
+    for x in torch.as_tensor(X):
+        net.zero_grad()
+        net(x[None]).sum().backward()
+        grads.append(torch.cat([p.grad.flatten() for p in net.parameters()]))
+    G = torch.stack(grads)
+    return (G @ G.T).numpy()
+
+
+@pytest.mark.parametrize("n,d,width,depth", [(1, 3, 4, 1), (6, 5, 16, 2), (10, 4, 32, 4)])
+def test_empirical_ntk_matches_torch_func_and_autograd_loop(n, d, width, depth, dtype, device):
+    X = ov.sphere(n, d, seed=0)
+    Ws, v = ov.init_deep(d, width, depth, seed=1)
+    K = ov.empirical_ntk([_t(W, dtype, device) for W in Ws], _t(v, dtype, device), _t(X, dtype, device))
+    assert K.shape == (n, n) and K.dtype == dtype
+    ref = ntk_per_example_loop(Ws, v, X)
+    np.testing.assert_allclose(K.cpu().numpy(), ref, rtol=tol(dtype), atol=tol(dtype) * np.abs(ref).max())
+    ref2 = ov.tangent_kernel(ov.DeepReLUNet(Ws, v), X).numpy()
+    np.testing.assert_allclose(ref, ref2, rtol=1e-10)
+
+
+def test_empirical_ntk_with_trained_output_layer():
+    X = ov.sphere(7, 3, seed=0)
+    Ws, v = ov.init_deep(3, 16, 2, seed=1)
+    K = ov.empirical_ntk(Ws, v, X, train_v=True)
+    ref = ov.tangent_kernel(ov.DeepReLUNet(Ws, v, train_v=True), X).numpy()
+    np.testing.assert_allclose(K, ref, rtol=1e-10)
+
+
+def test_ntk_is_symmetric_psd():
+    X = ov.sphere(15, 6, seed=0)
+    Ws, v = ov.init_deep(6, 32, 3, seed=1)
+    K = ov.empirical_ntk(Ws, v, X)
+    np.testing.assert_allclose(K, K.T, rtol=1e-12)
+    assert ov.lambda_min(K) > -1e-8 * np.abs(K).max()
+
+
+@pytest.mark.parametrize("depth", [1, 2, 3])
+def test_relu_ntk_infinite_is_the_wide_limit(depth):
+    X = ov.sphere(6, 5, seed=0)
+    theta = ov.relu_ntk_infinite(X, depth)
+    np.testing.assert_allclose(np.diag(theta), depth)  # Θ(x, x) = L on the unit sphere
+    errs = []
+    for m in [64, 1024]:
+        e = [np.abs(ov.empirical_ntk(*ov.init_deep(5, m, depth, seed=s), X) * 2 / m - theta).max() for s in range(4)]
+        errs.append(np.mean(e))
+    assert errs[1] < errs[0] / 2.5 and errs[1] < 0.25 * depth
+    if depth == 1:
+        np.testing.assert_allclose(theta, 2 * ov.gram_infinite(X))
+
+
+def test_eigen_projections_reconstruct():
+    X = ov.sphere(10, 4, seed=0)
+    H, y = ov.gram_infinite(X), ov.gaussian_labels(10, seed=1)
+    lam, proj = ov.eigen_projections(H, y)
+    assert np.all(np.diff(lam) <= 1e-12)  # descending
+    np.testing.assert_allclose(np.sum(proj**2), y @ y)
+    np.testing.assert_allclose(lam[-1], ov.lambda_min(H))
+    # yᵀH⁻¹y = Σ (v_iᵀy)²/λ_i
+    np.testing.assert_allclose(np.sum(proj**2 / lam), y @ np.linalg.solve(H, y), rtol=1e-8)
+
+
+def test_lambda_min_matches_eigvalsh_and_torch_input():
+    A = np.random.default_rng(0).standard_normal((6, 6))
+    H = A @ A.T
+    assert ov.lambda_min(H) == pytest.approx(np.linalg.eigvalsh(H)[0], rel=1e-10)
+    assert ov.lambda_min(torch.as_tensor(H)) == pytest.approx(np.linalg.eigvalsh(H)[0], rel=1e-10)
