@@ -1,0 +1,50 @@
+# Two commands matter (see README.md): `make course` and `make test`. Both set everything up first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# JupyterLab refuses to run as root unless told to.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: course test setup setup-test lint lectures release bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.course: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m ovptools.instructor lab-settings
+	touch $@
+
+$(VENV)/.test: pyproject.toml $(VENV)/.course
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+setup: $(VENV)/.course
+setup-test: $(VENV)/.test
+
+## Open the course in JupyterLab (on course/README.md).
+course: setup
+	cd course && ../$(BIN)/jupyter lab $(ROOT_FLAG) README.md
+
+## Lint, then run every test (the command CI runs).
+test: setup-test lint
+	$(BIN)/python -m pytest
+
+lint: setup-test
+	$(BIN)/ruff check ovptools tests benchmarks course/lectures solutions/source
+
+## Re-execute every lecture notebook in place (they are committed with their outputs).
+lectures: setup
+	$(BIN)/ovp-instructor lectures
+
+## Regenerate the student versions in course/assignments/ from solutions/source/.
+release: setup
+	$(BIN)/ovp-instructor release
+
+bench: setup
+	$(BIN)/python benchmarks/bench_gram.py
+	$(BIN)/python benchmarks/bench_ntk.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,27 @@
+"""nbgrader configuration for the course root (this folder).
+
+nbgrader reads this file only from the current directory: use `ovp-instructor`, which changes
+into this folder itself, or run nbgrader from here.
+"""
+
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+
+c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
+
+c.CourseDirectory.course_id = "ovp-course"
+c.CourseDirectory.source_directory = "source"
+c.CourseDirectory.release_directory = "release"
+
+# The stub students see in place of each solution region.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Autograding: a per-cell time limit, so a student's infinite loop cannot stall the batch.
+c.Execute.timeout = 60
+c.Execute.interrupt_on_timeout = True
+# A test cell the student deleted is put back, so its points still count.
+c.OverwriteCells.add_missing_cells = True
+
+# Feedback shows the student's code and the visible tests, never the hidden ones.
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]

@@ -1,0 +1,99 @@
+"""The real nbgrader pipeline, headless, on every assignment: generate → autograde → feedback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from nbgrader_helpers import (
+    ASSIGNMENTS,
+    REPO,
+    SOLUTIONS,
+    autograded_scores,
+    notebook_sources,
+    scratch_course,
+    secret_lines,
+    submit,
+)
+
+from ovptools import instructor
+
+
+@pytest.fixture(scope="module", params=ASSIGNMENTS)
+def graded(request, tmp_path_factory):
+    """Generate one assignment, autograde the solution and the unchanged release, make feedback."""
+    name = request.param
+    root = scratch_course(tmp_path_factory.mktemp(name))
+    instructor.nbgrader("generate_assignment", name, "--force", root=root)
+    submit(root, "solution", name, root / "source" / name / f"{name}.ipynb")
+    submit(root, "untouched", name, root / "release" / name / f"{name}.ipynb")
+    instructor.nbgrader("autograde", name, "--force", root=root)
+    instructor.nbgrader("generate_feedback", name, "--force", root=root)
+    return name, root
+
+
+def test_assignments_exist():
+    assert "ps0_warmup" in ASSIGNMENTS
+
+
+def test_solution_gets_full_autograded_marks(graded):
+    name, root = graded
+    score, maximum = autograded_scores(root, name)["solution"]
+    assert maximum > 0 and score == maximum
+
+
+def test_unchanged_release_gets_zero_without_crashing(graded):
+    name, root = graded
+    score, maximum = autograded_scores(root, name)["untouched"]
+    assert maximum > 0 and score == 0
+    assert (root / "feedback" / "untouched" / name / f"{name}.html").is_file()
+
+
+def test_release_and_feedback_hold_no_solution_or_hidden_test(graded):
+    name, root = graded
+    source = root / "source" / name / f"{name}.ipynb"
+    secrets = secret_lines(source)
+    assert secrets, "the source notebook should have solution and hidden-test regions"
+    texts = {
+        "release": (root / "release" / name / f"{name}.ipynb").read_text(),
+        "committed release": (REPO / "course" / "assignments" / name / f"{name}.ipynb").read_text(),
+        "feedback to the untouched release": (root / "feedback" / "untouched" / name / f"{name}.html").read_text(),
+    }
+    for where, text in texts.items():
+        assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text, where
+        leaked = [s for s in secrets if s in text]
+        assert not leaked, f"{where} contains solution or hidden-test lines: {leaked[:3]}"
+    # feedback on the solution notebook shows the student's own code, but never the hidden tests
+    html = (root / "feedback" / "solution" / name / f"{name}.html").read_text()
+    hidden = secret_lines(source, kinds=("hidden",))
+    assert hidden and not [s for s in hidden if _html_escape(s) in html]
+
+
+def _html_escape(s: str) -> str:
+    import html
+
+    return html.escape(s, quote=False)
+
+
+def test_committed_release_equals_a_fresh_generation(graded):
+    name, root = graded
+    fresh = root / "release" / name / f"{name}.ipynb"
+    committed = REPO / "course" / "assignments" / name / f"{name}.ipynb"
+    assert committed.is_file(), f"run `ovp-instructor release` to create {committed.relative_to(REPO)}"
+    assert notebook_sources(committed) == notebook_sources(fresh), (
+        f"{committed.relative_to(REPO)} is out of date with solutions/source: run `ovp-instructor release`"
+    )
+    assert json.loads(committed.read_text()) == json.loads(fresh.read_text())
+
+
+def test_every_source_notebook_has_points_and_hidden_tests():
+    for name in ASSIGNMENTS:
+        nb = json.loads((SOLUTIONS / "source" / name / f"{name}.ipynb").read_text())
+        meta = [c["metadata"].get("nbgrader", {}) for c in nb["cells"]]
+        tests = [m for m in meta if m.get("grade") and not m.get("solution")]
+        manual = [m for m in meta if m.get("grade") and m.get("solution")]
+        assert tests and all(m.get("points", 0) > 0 for m in tests), name
+        assert manual, f"{name} needs a manually graded written cell"
+        assert all("### BEGIN HIDDEN TESTS" in "".join(c["source"]) for c in nb["cells"]
+                   if c["metadata"].get("nbgrader", {}).get("grade") and c["cell_type"] == "code"), name
