@@ -24,25 +24,39 @@ def gram_empirical(W: ArrayLike, X: ArrayLike) -> ArrayLike:
 
     ``W``: m×d (rows w_r), ``X``: n×d. Returns n×n, of X's type. Note the ``≥``: a neuron
     with w_rᵀx_i = 0 counts as active. It is the tangent kernel of u with respect to W.
-    Computed as (X Xᵀ) ∘ (S Sᵀ)/m with S_ir = 1{w_rᵀx_i ≥ 0}; on the CPU the symmetric
-    product S Sᵀ goes through a rank-k update (half the work of a general product).
+
+    Computed as (X Xᵀ) ∘ (S Sᵀ)/m with S_ir = 1{w_rᵀx_i ≥ 0}. On the CPU both products are
+    symmetric, so they go through BLAS's rank-k update (``syrk``, half the work of a general
+    product); on a GPU, torch's matmul.
+
+    >>> gram_empirical(np.array([[1.0, 0.0], [0.0, -1.0]]), np.array([[1.0, 0.0], [0.0, 1.0]]))
+    array([[0.5, 0. ],
+           [0. , 0. ]])
     """
     Xt = as_tensor(X, "X", ndim=2)
-    Wt = as_tensor(W, "W", ndim=2, dtype=Xt.dtype, device=Xt.device)
+    cpu = Xt.device.type == "cpu"
+    # On the CPU, W's NaN/Inf check rides on the product below (saves a pass over m·d numbers).
+    Wt = as_tensor(W, "W", ndim=2, dtype=Xt.dtype, device=Xt.device, finite=not cpu)
     if Wt.shape[1] != Xt.shape[1]:
         raise ValueError(
             f"W: expected {Xt.shape[1]} columns to match X's d (X has shape {tuple(Xt.shape)}), "
             f"got shape {tuple(Wt.shape)}"
         )
     m = Wt.shape[0]
-    S = (Xt @ Wt.T >= 0).to(Xt.dtype)
-    if Xt.device.type == "cpu":
-        Sn, Xn = S.numpy(), Xt.numpy()
-        H = torch.from_numpy((Xn @ Xn.T) * (Sn @ Sn.T))  # numpy uses syrk for A @ A.T
+    if cpu:
+        Xn, Wn = Xt.numpy(), Wt.numpy()
+        with np.errstate(invalid="ignore", over="ignore"):
+            S = Xn @ Wn.T
+        if Xn.shape[0] and not np.isfinite(S[0]).all():
+            # a NaN/Inf in w_r makes w_rᵀx_1 NaN or ±Inf (x_1 is finite): name the argument
+            as_tensor(Wt, "W")
+        np.greater_equal(S, 0, out=S, casting="unsafe")  # S_ir = 1{w_rᵀx_i ≥ 0}, in place
+        H = Xn @ Xn.T  # numpy calls syrk for A @ A.T
+        H *= S @ S.T
         H /= m
-    else:
-        H = (Xt @ Xt.T) * (S @ S.T) / m
-    return like(H, X)
+        return like(torch.from_numpy(H), X)
+    S = (Xt @ Wt.T >= 0).to(Xt.dtype)
+    return like((Xt @ Xt.T) * (S @ S.T) / m, X)
 
 
 def _cosines(X: torch.Tensor) -> torch.Tensor:
