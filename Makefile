@@ -32,7 +32,7 @@ test: setup-test lint
 	$(BIN)/python -m pytest
 
 lint: setup-test
-	$(BIN)/ruff check ovptools tests benchmarks course/lectures solutions/source
+	$(BIN)/ruff check .
 
 ## Re-execute every lecture notebook in place (they are committed with their outputs).
 lectures: setup
