@@ -7,6 +7,8 @@ into this folder itself, or run nbgrader from here.
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades
 
+from ovptools.feedback import StripTestTracebacks
+
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 
 c.CourseDirectory.course_id = "ovp-course"
@@ -23,5 +25,6 @@ c.Execute.interrupt_on_timeout = True
 # A test cell the student deleted is put back, so its points still count.
 c.OverwriteCells.add_missing_cells = True
 
-# Feedback shows the student's code and the visible tests, never the hidden ones.
-c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
+# Feedback shows the student's code and the visible tests, never the hidden ones: their source is
+# cleared, and test-cell tracebacks (which quote the failing hidden line) shrink to their message.
+c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, StripTestTracebacks, CSSHTMLHeaderPreprocessor]

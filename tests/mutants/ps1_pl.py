@@ -1,0 +1,113 @@
+MUTANTS = {
+    "gradient_descent": {
+        "appends the same array updated in place": (
+            "def gradient_descent(grad, w0, step, iters):\n"
+            "    w = np.array(w0, dtype=float)\n"
+            "    out = [w]\n"
+            "    for _ in range(iters):\n"
+            "        w -= step * grad(w)\n"
+            "        out.append(w)\n"
+            "    return np.array(out)\n"
+        ),
+        "w0 missing from the output": (
+            "def gradient_descent(grad, w0, step, iters):\n"
+            "    w, out = np.array(w0, dtype=float), []\n"
+            "    for _ in range(iters):\n"
+            "        w = w - step * grad(w)\n"
+            "        out.append(w)\n"
+            "    return np.array(out)\n"
+        ),
+        "modifies w0": (
+            "def gradient_descent(grad, w0, step, iters):\n"
+            "    out = [np.array(w0, dtype=float)]\n"
+            "    for _ in range(iters):\n"
+            "        w0 -= step * grad(w0)\n"
+            "        out.append(np.array(w0, dtype=float))\n"
+            "    return np.array(out)\n"
+        ),
+    },
+    "pl_constant": {
+        "forgets the 1/2": (
+            "def pl_constant(f_vals, grad_sq_norms, f_star):\n"
+            "    gap = np.asarray(f_vals) - f_star\n"
+            "    keep = gap > 0\n"
+            "    return float(np.min(np.asarray(grad_sq_norms)[keep] / gap[keep]))\n"
+        ),
+        "mean instead of min": (
+            "def pl_constant(f_vals, grad_sq_norms, f_star):\n"
+            "    gap = np.asarray(f_vals) - f_star\n"
+            "    keep = gap > 0\n"
+            "    return float(np.mean(0.5 * np.asarray(grad_sq_norms)[keep] / gap[keep]))\n"
+        ),
+        "ignores f_star": (
+            "def pl_constant(f_vals, grad_sq_norms, f_star):\n"
+            "    f = np.asarray(f_vals)\n"
+            "    keep = f > 0\n"
+            "    return float(np.min(0.5 * np.asarray(grad_sq_norms)[keep] / f[keep]))\n"
+        ),
+        "divides by zero at f*": (
+            "def pl_constant(f_vals, grad_sq_norms, f_star):\n"
+            "    gap = np.asarray(f_vals) - f_star\n"
+            "    return float(np.nanmin(0.5 * np.asarray(grad_sq_norms) / gap))\n"
+        ),
+    },
+    "linear_rate": {
+        "ratio of the last two gaps": (
+            "def linear_rate(f_vals, f_star):\n"
+            "    gap = np.asarray(f_vals) - f_star\n"
+            "    gap = gap[gap > 0]\n"
+            "    return float(gap[-1] / gap[-2])\n"
+        ),
+        "returns the log-slope": (
+            "def linear_rate(f_vals, f_star):\n"
+            "    gap = np.asarray(f_vals) - f_star\n"
+            "    k = np.arange(len(gap))\n"
+            "    keep = gap > 0\n"
+            "    return float(np.polyfit(k[keep], np.log(gap[keep]), 1)[0])\n"
+        ),
+        "renumbers after dropping zero gaps": (
+            "def linear_rate(f_vals, f_star):\n"
+            "    gap = np.asarray(f_vals) - f_star\n"
+            "    gap = gap[gap > 0]\n"
+            "    return float(np.exp(np.polyfit(np.arange(len(gap)), np.log(gap), 1)[0]))\n"
+        ),
+    },
+    "least_squares_kernel_min_eig": {
+        "the d x d matrix X^T X": (
+            "def least_squares_kernel_min_eig(X):\n    return float(np.linalg.eigvalsh(X.T @ X)[0])\n"
+        ),
+        "smallest singular value of X": (
+            "def least_squares_kernel_min_eig(X):\n    return float(np.linalg.svd(X, compute_uv=False)[-1])\n"
+        ),
+        "np.linalg.eig, first eigenvalue": (
+            "def least_squares_kernel_min_eig(X):\n    return float(np.real(np.linalg.eig(X @ X.T)[0][0]))\n"
+        ),
+    },
+    "jacobian_linear_net": {
+        "transposed": "def jacobian_linear_net(v, X):\n    return np.stack([np.outer(v, x).ravel() for x in X]).T\n",
+        "flattened column by column": (
+            "def jacobian_linear_net(v, X):\n    return np.stack([np.outer(x, v).ravel() for x in X])\n"
+        ),
+        "forgets v": (
+            "def jacobian_linear_net(v, X):\n"
+            "    return np.stack([np.outer(np.ones_like(v), x).ravel() for x in X])\n"
+        ),
+    },
+    "jacobian_leaky_relu_net": {
+        "> instead of >= at ties": (
+            "def jacobian_leaky_relu_net(W, v, X, slope):\n"
+            "    D = np.where(X @ W.T > 0, 1.0, slope)\n"
+            "    return np.stack([np.outer(D[i] * v, X[i]).ravel() for i in range(len(X))])\n"
+        ),
+        "plain ReLU (slope ignored)": (
+            "def jacobian_leaky_relu_net(W, v, X, slope):\n"
+            "    D = np.where(X @ W.T >= 0, 1.0, 0.0)\n"
+            "    return np.stack([np.outer(D[i] * v, X[i]).ravel() for i in range(len(X))])\n"
+        ),
+        "forgets v": (
+            "def jacobian_leaky_relu_net(W, v, X, slope):\n"
+            "    D = np.where(X @ W.T >= 0, 1.0, slope)\n"
+            "    return np.stack([np.outer(D[i], X[i]).ravel() for i in range(len(X))])\n"
+        ),
+    },
+}
