@@ -25,13 +25,14 @@ from .kernels import (
 )
 from .models import (
     DeepReLUNet,
+    OneLayerNet,
     TwoLayerNet,
     deep_relu_forward,
     init_deep,
     init_two_layer,
     two_layer_forward,
 )
-from .train import DeepRun, DivergenceError, TwoLayerRun, train_deep, train_two_layer
+from .train import DeepRun, DivergenceError, ModelRun, TwoLayerRun, train_deep, train_gd, train_two_layer
 
 __version__ = "0.1.0"
 
@@ -39,6 +40,8 @@ __all__ = [
     "DeepReLUNet",
     "DeepRun",
     "DivergenceError",
+    "ModelRun",
+    "OneLayerNet",
     "TwoLayerNet",
     "TwoLayerRun",
     "as_numpy",
@@ -63,6 +66,7 @@ __all__ = [
     "tangent_kernel",
     "teacher_data",
     "train_deep",
+    "train_gd",
     "train_two_layer",
     "two_layer_forward",
 ]

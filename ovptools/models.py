@@ -155,3 +155,29 @@ class DeepReLUNet(nn.Module):
         for W in self.Ws:
             h = torch.relu(h @ W)
         return h @ self.v
+
+
+class OneLayerNet(nn.Module):
+    r"""h(W; x) = ⟨v, σ(Wx)⟩ with W ∈ R^{k×d} trained and v ∈ R^k fixed (Part I's one-layer nets).
+
+    ``slope=None`` gives the linear net σ(z) = z; a number s gives the leaky ReLU σ(z) = z for
+    z ≥ 0 and s·z for z < 0 (s = 0 is the ReLU).
+    """
+
+    def __init__(self, W: ArrayLike, v: ArrayLike, *, slope: float | None = None) -> None:
+        super().__init__()
+        Wt = as_tensor(W, "W", ndim=2)
+        vt = as_tensor(v, "v", ndim=1, dtype=Wt.dtype)
+        if vt.shape[0] != Wt.shape[0]:
+            raise ValueError(f"v: expected length k = {Wt.shape[0]} (rows of W), got {vt.shape[0]}")
+        if slope is not None and not 0 <= float(slope) <= 1:
+            raise ValueError(f"slope: expected a number in [0, 1] or None, got {slope!r}")
+        self.W = nn.Parameter(Wt.clone())
+        self.register_buffer("v", vt.clone())
+        self.slope = slope
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        z = X @ self.W.T
+        if self.slope is not None:
+            z = torch.where(z >= 0, z, self.slope * z)
+        return z @ self.v

@@ -304,3 +304,56 @@ def train_deep(
         batch_size=B,
         device=str(dev),
     )
+
+
+@dataclass
+class ModelRun:
+    """What :func:`train_gd` recorded: the loss at every step, and λ_min of the tangent kernel."""
+
+    loss: np.ndarray
+    steps: np.ndarray
+    lambda_min: np.ndarray
+    """λ_min(J Jᵀ) of the tangent kernel at each recorded step (NaN if not tracked)."""
+
+
+def train_gd(
+    model: torch.nn.Module,
+    X: ArrayLike,
+    y: ArrayLike,
+    *,
+    eta: float,
+    steps: int,
+    record_every: int = 1,
+    track_kernel: bool = True,
+    blowup: float = 1e6,
+) -> ModelRun:
+    r"""Full-batch GD on L = ½Σ_i (h(x_i) − y_i)² for any scalar-output torch model (in place).
+
+    Every ``record_every`` steps records λ_min(K) of the tangent kernel K = J Jᵀ (n×n), the PL
+    constant of the square loss at that point (½‖∇L‖² ≥ λ_min(K)·L when L* = 0).
+    """
+    from .kernels import lambda_min, tangent_kernel
+
+    params = [p for p in model.parameters() if p.requires_grad]
+    ref = params[0]
+    Xt = as_tensor(X, "X", ndim=2, dtype=ref.dtype, device=ref.device)
+    yt = as_tensor(y, "y", ndim=1, dtype=ref.dtype, device=ref.device)
+    check_same_rows("X", Xt, "y", yt)
+    eta = check_positive(eta, "eta")
+    steps = check_count(steps, "steps", minimum=0)
+    record_every = check_count(record_every, "record_every")
+    losses, rec_k, rec_lam = [], [], []
+    for k in range(steps + 1):
+        loss = 0.5 * ((model(Xt) - yt) ** 2).sum()
+        losses.append(float(loss.detach()))
+        _check_diverged(losses[-1], losses[0], k, eta, blowup, lambda: "Try a step size 10x smaller.")
+        if k % record_every == 0 or k == steps:
+            rec_k.append(k)
+            rec_lam.append(lambda_min(tangent_kernel(model, Xt)) if track_kernel else float("nan"))
+        if k == steps:
+            break
+        grads = torch.autograd.grad(loss, params)
+        with torch.no_grad():
+            for p, g in zip(params, grads):
+                p -= eta * g
+    return ModelRun(loss=np.array(losses), steps=np.array(rec_k), lambda_min=np.array(rec_lam))
