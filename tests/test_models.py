@@ -49,3 +49,20 @@ def test_deep_init_keeps_hidden_norms_near_one():
         h = np.maximum(h @ W, 0)
         assert abs(np.mean(np.linalg.norm(h, axis=1)) - 1) < 0.1
     assert set(np.unique(v)) == {-1.0, 1.0}
+
+
+@pytest.mark.parametrize("slope", [None, 0.0, 0.2])
+def test_one_layer_net_matches_its_formula_and_jacobian(slope):
+    rng = np.random.default_rng(0)
+    W, v, X = rng.standard_normal((4, 3)), rng.standard_normal(4), rng.standard_normal((6, 3))
+    Z = X @ W.T
+    act = Z if slope is None else np.where(Z >= 0, Z, slope * Z)
+    net = ov.OneLayerNet(W, v, slope=slope)
+    np.testing.assert_allclose(net(torch.as_tensor(X)).detach().numpy(), act @ v, rtol=1e-12)
+    D = np.ones_like(Z) if slope is None else np.where(Z >= 0, 1.0, slope)
+    J = np.einsum("ia,a,ib->iab", D, v, X).reshape(6, 12)
+    np.testing.assert_allclose(ov.jacobian(net, X).numpy(), J, rtol=1e-12)
+    with pytest.raises(ValueError, match="slope"):
+        ov.OneLayerNet(W, v, slope=2.0)
+    with pytest.raises(ValueError, match="v: expected length k = 4"):
+        ov.OneLayerNet(W, v[:3])

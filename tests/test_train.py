@@ -119,3 +119,19 @@ def test_deep_divergence():
     Ws, v = ov.init_deep(5, 256, 3, seed=2)
     with pytest.raises(ov.DivergenceError, match="step size eta = 10"):
         ov.train_deep(Ws, v, X, y, eta=10.0, steps=50)
+
+
+def test_train_gd_tracks_the_tangent_kernel():
+    X, y = ov.sphere(12, 10, seed=0), ov.gaussian_labels(12, seed=1)
+    g = np.random.default_rng(2)
+    net = ov.OneLayerNet(g.standard_normal((100, 10)), g.choice([-1.0, 1.0], 100) / np.sqrt(100), slope=0.2)
+    K0 = ov.tangent_kernel(net, X).numpy()
+    eta = 1 / np.linalg.eigvalsh(K0)[-1]
+    run = ov.train_gd(net, X, y, eta=eta, steps=200, record_every=50)
+    assert list(run.steps) == [0, 50, 100, 150, 200]
+    assert np.all(run.lambda_min > 0.5 * run.lambda_min[0])  # wide: the kernel barely moves
+    # PL: each step shrinks the loss at least by (1 − η λ_min) (checked against the smallest λ_min seen)
+    assert run.loss[-1] <= (1 - eta * run.lambda_min.min()) ** 200 * run.loss[0]
+    assert run.lambda_min[0] == pytest.approx(ov.lambda_min(K0), rel=1e-6)
+    with pytest.raises(ov.DivergenceError, match="step size eta = 1000"):
+        ov.train_gd(net, X, y, eta=1000.0, steps=50, track_kernel=False)
