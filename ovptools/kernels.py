@@ -17,6 +17,11 @@ from ._checks import ArrayLike, as_tensor, check_same_rows, check_unit_rows, lik
 from .models import _deep_args
 
 
+def _rows(W: ArrayLike) -> int:
+    """Number of rows of W (the width m), without converting it."""
+    return int(np.shape(W)[0]) if np.ndim(W) else 0
+
+
 def gram_empirical(W: ArrayLike, X: ArrayLike) -> ArrayLike:
     r"""Empirical Gram matrix of the two-layer net (Du et al., eq. 4):
 
@@ -27,14 +32,17 @@ def gram_empirical(W: ArrayLike, X: ArrayLike) -> ArrayLike:
 
     Computed as (X Xᵀ) ∘ (S Sᵀ)/m with S_ir = 1{w_rᵀx_i ≥ 0}. On the CPU both products are
     symmetric, so they go through BLAS's rank-k update (``syrk``, half the work of a general
-    product); on a GPU, torch's matmul.
+    product); small problems and GPUs use torch's matmul.
 
     >>> gram_empirical(np.array([[1.0, 0.0], [0.0, -1.0]]), np.array([[1.0, 0.0], [0.0, 1.0]]))
     array([[0.5, 0. ],
            [0. , 0. ]])
     """
     Xt = as_tensor(X, "X", ndim=2)
-    cpu = Xt.device.type == "cpu"
+    # Large CPU problems go through numpy's BLAS for its symmetric rank-k update (torch has none).
+    # Small ones stay in torch: mixing the two libraries' thread pools in a loop (as training does)
+    # makes each spin against the other, several times slower than either alone.
+    cpu = Xt.device.type == "cpu" and Xt.shape[0] ** 2 * _rows(W) >= 2**28
     # On the CPU, W's NaN/Inf check rides on the product below (saves a pass over m·d numbers).
     Wt = as_tensor(W, "W", ndim=2, dtype=Xt.dtype, device=Xt.device, finite=not cpu)
     if Wt.shape[1] != Xt.shape[1]:
@@ -138,7 +146,7 @@ def lambda_min(H: ArrayLike) -> float:
 
     For H = H∞ this is Du et al.'s λ₀; for a tangent kernel K it gives the PL constant.
     """
-    Ht = _symmetric(H)
+    Ht = _symmetric(H).detach()
     return float(torch.linalg.eigvalsh(Ht.to(torch.float64))[0])
 
 

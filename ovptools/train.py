@@ -109,55 +109,59 @@ def train_two_layer(
     steps = check_count(steps, "steps", minimum=0)
     record_every = check_count(record_every, "record_every")
     dev = resolve_device(device)
-    W_init = Wt.to(dev, dtype).clone()
-    W, a = W_init.clone(), at.to(dev, dtype).clone()
+    # Work with Wᵀ (d×m) so that both products per step are on contiguous operands.
+    WT_init = Wt.to(dev, dtype).T.contiguous()
+    WT, a = WT_init.clone(), at.to(dev, dtype).clone()
     a_init = a.clone()
     Xd, yd = Xt.to(dev, dtype), yt.to(dev, dtype)
-    m = W.shape[0]
-    S0 = Xd @ W_init.T >= 0
+    XdT = Xd.T.contiguous()
+    m = WT.shape[1]
+    root_m = math.sqrt(m)
+    S0 = Xd @ WT_init >= 0
     from .kernels import gram_empirical, lambda_min
 
     losses: list[float] = []
     rec_k, rec_lam, rec_pat, rec_dist = [], [], [], []
 
-    def record(k: int, S: torch.Tensor) -> None:
+    def record(k: int, pre: torch.Tensor) -> None:
         rec_k.append(k)
-        rec_pat.append(float((S != S0).float().mean()))
-        rec_dist.append(float(torch.linalg.vector_norm(W - W_init, dim=1).max()))
-        rec_lam.append(lambda_min(gram_empirical(W, Xd)) if track_gram else float("nan"))
+        rec_pat.append(float(((pre >= 0) != S0).float().mean()))
+        rec_dist.append(float(torch.linalg.vector_norm(WT - WT_init, dim=0).max()))
+        rec_lam.append(lambda_min(gram_empirical(WT.T, Xd)) if track_gram else float("nan"))
 
     def hint() -> str:
-        lam_max = float(torch.linalg.eigvalsh(gram_empirical(W_init, Xd).double())[-1])
+        lam_max = float(torch.linalg.eigvalsh(gram_empirical(WT_init.T, Xd).double())[-1])
         return (
             f"GD on this loss is stable only for eta < 2/λ_max(H(0)) = {2 / lam_max:.3g}; "
             f"try eta <= {1 / lam_max:.3g}."
         )
 
     for k in _steps_iter(steps + 1, progress, "GD (two-layer)"):
-        pre = Xd @ W.T
-        S = pre >= 0
+        pre = Xd @ WT  # n×m pre-activations w_rᵀx_i
         act = torch.relu(pre)
-        r = act @ a / math.sqrt(m) - yd
+        r = act @ a / root_m - yd
         loss = 0.5 * float(r @ r)
         losses.append(loss)
         _check_diverged(loss, losses[0], k, eta, blowup, hint)
         if k % record_every == 0 or k == steps:
-            record(k, S)
+            record(k, pre)
         if k == steps:
             break
-        grad_W = ((S.to(dtype) * r[:, None]).T @ Xd) * (a[:, None] / math.sqrt(m))
+        # ∂L/∂w_r = (a_r/√m) Σ_i r_i 1{w_rᵀx_i ≥ 0} x_i, for all r at once (as a d×m matrix)
+        grad_WT = (XdT @ torch.where(pre >= 0, r[:, None], 0.0)) * (a / root_m)
         if train_a:
-            a = a - eta * (act.T @ r) / math.sqrt(m)
-        W = W - eta * grad_W
-    u = (torch.relu(Xd @ W.T) @ a / math.sqrt(m)).cpu().numpy()
+            a = a - eta * (act.T @ r) / root_m
+        WT = WT - eta * grad_WT
+    W, W_init = WT.T, WT_init.T
+    u = (torch.relu(Xd @ WT) @ a / root_m).cpu().numpy()
     return TwoLayerRun(
         loss=np.array(losses),
         steps=np.array(rec_k),
         lambda_min=np.array(rec_lam),
         pattern_change=np.array(rec_pat),
         max_distance=np.array(rec_dist),
-        W0=W_init.cpu().numpy(),
-        W=W.cpu().numpy(),
+        W0=W_init.cpu().numpy().copy(),
+        W=W.cpu().numpy().copy(),
         a0=a_init.cpu().numpy(),
         a=a.cpu().numpy(),
         u=u,

@@ -180,3 +180,16 @@ def test_lambda_min_matches_eigvalsh_and_torch_input():
     H = A @ A.T
     assert ov.lambda_min(H) == pytest.approx(np.linalg.eigvalsh(H)[0], rel=1e-10)
     assert ov.lambda_min(torch.as_tensor(H)) == pytest.approx(np.linalg.eigvalsh(H)[0], rel=1e-10)
+
+
+def test_gram_empirical_large_cpu_path_agrees_with_the_formula():
+    # n²m ≥ 2^28 takes the numpy/syrk path; compare with the plain formula in float64
+    X = ov.sphere(64, 8, seed=0).astype(np.float32)
+    W = np.random.default_rng(1).standard_normal((2**16, 8)).astype(np.float32)
+    S = (X.astype(float) @ W.T.astype(float) >= 0).astype(float)
+    ref = (X.astype(float) @ X.T.astype(float)) * (S @ S.T) / len(W)
+    np.testing.assert_allclose(ov.gram_empirical(W, X), ref, rtol=1e-5, atol=1e-6)
+    bad = W.copy()
+    bad[5, 3] = np.nan
+    with pytest.raises(ValueError, match="W: contains 1 NaN"):
+        ov.gram_empirical(bad, X)
