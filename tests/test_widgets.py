@@ -28,3 +28,16 @@ def test_pl_demo_redraws_for_the_new_value():
     x0 = next(s for s in _find(box, "FloatSlider") if s.description == "x₀")
     x0.value = -15.0
     assert "redrawn: step = 2.40/β, x₀ = -15" in status.value
+
+
+def test_two_layer_demo_redraws_for_each_slider():
+    box = widgets.two_layer_demo(steps=30)
+    status = _find(box, "HTML")[0]
+    assert status.value.startswith("redrawn: m = 1000, η = 1.0/λ_max(H∞), n = 100")
+    sliders = {s.description: s for s in _find(box, "IntSlider") + _find(box, "FloatSlider")}
+    sliders["width m"].value = 200
+    assert status.value.startswith("redrawn: m = 200,")
+    sliders["samples n"].value = 40
+    assert "n = 40" in status.value
+    sliders["η·λ_max(H∞)"].value = 0.5
+    assert "η = 0.5/λ_max(H∞)" in status.value and "final loss" in status.value

@@ -1,0 +1,140 @@
+MUTANTS = {
+    "two_layer_forward": {
+        "missing 1/sqrt(m)": "def two_layer_forward(W, a, X):\n    return np.maximum(X @ W.T, 0) @ a\n",
+        "1/m instead of 1/sqrt(m)": (
+            "def two_layer_forward(W, a, X):\n    return np.maximum(X @ W.T, 0) @ a / W.shape[0]\n"
+        ),
+        "forgets a": (
+            "def two_layer_forward(W, a, X):\n    return np.maximum(X @ W.T, 0).sum(1) / np.sqrt(W.shape[0])\n"
+        ),
+    },
+    "gram_empirical": {
+        "missing 1/m": (
+            "def gram_empirical(W, X):\n"
+            "    S = (X @ W.T >= 0).astype(float)\n"
+            "    return (X @ X.T) * (S @ S.T)\n"
+        ),
+        "> instead of >=": (
+            "def gram_empirical(W, X):\n"
+            "    S = (X @ W.T > 0).astype(float)\n"
+            "    return (X @ X.T) * (S @ S.T) / W.shape[0]\n"
+        ),
+        "active for x_i or x_j": (
+            "def gram_empirical(W, X):\n"
+            "    S = (X @ W.T >= 0).astype(float)\n"
+            "    both = S @ S.T\n"
+            "    either = S.sum(1)[:, None] + S.sum(1)[None, :] - both\n"
+            "    return (X @ X.T) * either / W.shape[0]\n"
+        ),
+    },
+    "gram_infinite": {
+        "no clipping before arccos": (
+            "def gram_infinite(X):\n"
+            "    G = X @ X.T\n"
+            "    return G * (np.pi - np.arccos(G)) / (2 * np.pi)\n"
+        ),
+        "pi + arccos": (
+            "def gram_infinite(X):\n"
+            "    G = np.clip(X @ X.T, -1, 1)\n"
+            "    return G * (np.pi + np.arccos(G)) / (2 * np.pi)\n"
+        ),
+        "probability only, no x_i^T x_j": (
+            "def gram_infinite(X):\n"
+            "    G = np.clip(X @ X.T, -1, 1)\n"
+            "    return (np.pi - np.arccos(G)) / (2 * np.pi)\n"
+        ),
+    },
+    "gd_step": {
+        "wrong sign": (
+            "def gd_step(W, a, X, y, eta):\n"
+            "    m = W.shape[0]\n"
+            "    u = np.maximum(X @ W.T, 0) @ a / np.sqrt(m)\n"
+            "    S = (X @ W.T >= 0).astype(float)\n"
+            "    return W + eta * ((S * (u - y)[:, None]).T @ X) * (a[:, None] / np.sqrt(m))\n"
+        ),
+        "mean instead of sum": (
+            "def gd_step(W, a, X, y, eta):\n"
+            "    m = W.shape[0]\n"
+            "    u = np.maximum(X @ W.T, 0) @ a / np.sqrt(m)\n"
+            "    S = (X @ W.T >= 0).astype(float)\n"
+            "    return W - eta * ((S * (u - y)[:, None]).T @ X) * (a[:, None] / np.sqrt(m)) / len(y)\n"
+        ),
+        "> instead of >= in the gradient": (
+            "def gd_step(W, a, X, y, eta):\n"
+            "    m = W.shape[0]\n"
+            "    u = np.maximum(X @ W.T, 0) @ a / np.sqrt(m)\n"
+            "    S = (X @ W.T > 0).astype(float)\n"
+            "    return W - eta * ((S * (u - y)[:, None]).T @ X) * (a[:, None] / np.sqrt(m))\n"
+        ),
+        "updates W in place": (
+            "def gd_step(W, a, X, y, eta):\n"
+            "    m = W.shape[0]\n"
+            "    u = np.maximum(X @ W.T, 0) @ a / np.sqrt(m)\n"
+            "    S = (X @ W.T >= 0).astype(float)\n"
+            "    W -= eta * ((S * (u - y)[:, None]).T @ X) * (a[:, None] / np.sqrt(m))\n"
+            "    return W\n"
+        ),
+    },
+    "pattern_change_fraction": {
+        "compares Wk with itself": (
+            "def pattern_change_fraction(W0, Wk, X):\n"
+            "    return float(np.mean((X @ Wk.T >= 0) != (X @ Wk.T >= 0)))\n"
+        ),
+        "divides by m*d": (
+            "def pattern_change_fraction(W0, Wk, X):\n"
+            "    return float(np.sum((X @ W0.T >= 0) != (X @ Wk.T >= 0)) / W0.size)\n"
+        ),
+        "sign() flips at exact zeros": (
+            "def pattern_change_fraction(W0, Wk, X):\n"
+            "    return float(np.mean(np.sign(X @ W0.T) != np.sign(X @ Wk.T)))\n"
+        ),
+    },
+    "max_weight_distance": {
+        "distance from zero": (
+            "def max_weight_distance(W0, Wk):\n    return float(np.max(np.linalg.norm(Wk, axis=1)))\n"
+        ),
+        "Frobenius norm of the whole change": (
+            "def max_weight_distance(W0, Wk):\n    return float(np.linalg.norm(Wk - W0))\n"
+        ),
+        "largest entry instead of row norm": (
+            "def max_weight_distance(W0, Wk):\n    return float(np.max(np.abs(Wk - W0)))\n"
+        ),
+    },
+    "predicted_loss_bound": {
+        "no 1/2": (
+            "def predicted_loss_bound(eta, lam0, k, loss0):\n"
+            "    return (1 - eta * lam0) ** np.asarray(k) * loss0\n"
+        ),
+        "exponent k + 1": (
+            "def predicted_loss_bound(eta, lam0, k, loss0):\n"
+            "    return (1 - eta * lam0 / 2) ** (np.asarray(k) + 1) * loss0\n"
+        ),
+        "forgets loss0": (
+            "def predicted_loss_bound(eta, lam0, k, loss0):\n"
+            "    return (1 - eta * lam0 / 2) ** np.asarray(k)\n"
+        ),
+    },
+    "projection_convergence": {
+        "no square root": (
+            "def projection_convergence(H, y, eta, k):\n"
+            "    lam, V = np.linalg.eigh(H)\n"
+            "    return float(np.sum((1 - eta * lam) ** (2 * k) * (V.T @ y) ** 2))\n"
+        ),
+        "exponent k instead of 2k": (
+            "def projection_convergence(H, y, eta, k):\n"
+            "    lam, V = np.linalg.eigh(H)\n"
+            "    return float(np.sqrt(np.sum((1 - eta * lam) ** k * (V.T @ y) ** 2)))\n"
+        ),
+        "projects on rows of V": (
+            "def projection_convergence(H, y, eta, k):\n"
+            "    lam, V = np.linalg.eigh(H)\n"
+            "    return float(np.sqrt(np.sum((1 - eta * lam) ** (2 * k) * (V @ y) ** 2)))\n"
+        ),
+        "np.linalg.eig": (
+            "def projection_convergence(H, y, eta, k):\n"
+            "    lam, V = np.linalg.eig(H)\n"
+            "    lam, V = np.real(lam), np.real(V)\n"
+            "    return float(np.sqrt(np.sum((1 - eta * lam) ** (2 * k) * (V.T @ y) ** 2)))\n"
+        ),
+    },
+}

@@ -1,0 +1,54 @@
+"""The paper reproductions, at small scale, against their predicted numbers."""
+
+import numpy as np
+import pytest
+
+import ovptools as ov
+import ovptools.experiments as ex
+
+
+def test_du_figure1_slopes_are_minus_one_half():
+    out = ex.du_figure1(200, 200, widths=(128, 256, 512, 1024, 2048, 4096), steps=100)
+    assert abs(out["pattern_slope"] + 0.5) < 0.15, out["pattern_slope"]
+    assert abs(out["distance_slope"] + 0.5) < 0.15, out["distance_slope"]
+    assert np.all(out["loss"][:, -1] < 1e-6 * out["loss"][:, 0])  # every width fits the data
+    assert np.all(out["pattern_change"][:, 0] == 0) and np.all(out["max_distance"][:, 0] == 0)
+
+
+def test_batched_widths_match_one_at_a_time():
+    X, y = ov.sphere(30, 10, seed=0), ov.gaussian_labels(30, seed=1)
+    kw = dict(eta=0.5, steps=20, seed=3, record_every=5, device="cpu")
+    a = ex.train_widths(X, y, [16, 64], batched=True, **kw)
+    b = ex.train_widths(X, y, [16, 64], batched=False, **kw)
+    np.testing.assert_allclose(a["loss"], b["loss"], rtol=1e-4)
+    np.testing.assert_allclose(a["max_distance"], b["max_distance"], rtol=1e-4)
+    np.testing.assert_allclose(a["pattern_change"], b["pattern_change"], atol=1e-3)
+    # and against the single-width trainer
+    W0, a0 = ov.init_two_layer(64, 10, seed=4)
+    run = ov.train_two_layer(W0, a0, X, y, eta=0.5, steps=20, record_every=5, track_gram=False, device="cpu")
+    np.testing.assert_allclose(b["loss"][1], run.loss, rtol=1e-4)
+
+
+def test_gram_deviation_slope():
+    out = ex.gram_deviation(ov.sphere(20, 5, seed=0), [100, 400, 1600, 6400], seeds=10)
+    assert -0.65 < out["slope"] < -0.35
+
+
+def test_lambda0_vanishes_as_two_inputs_align():
+    lam = ex.lambda0_vs_angle(ov.sphere(10, 6, seed=0), [1.0, 0.1, 0.01, 0.001])
+    assert np.all(np.diff(lam) < 0) and lam[-1] < 1e-3 * 10 and lam[-1] > 0
+
+
+def test_width_bound_formula():
+    assert ex.du_width_bound(10, 0.5, 0.1) == pytest.approx(10**6 / (0.5**4 * 0.1**3))
+
+
+def test_arora_eigen_prediction_and_label_noise():
+    out = ex.arora_digits(n=100, m=1000, steps=100, corruption=(0.0, 1.0), seed=0)
+    true, rand = out["runs"]
+    for run in (true, rand):
+        assert run["residual"][0] == pytest.approx(run["predicted"][0])  # u(0) = 0 exactly
+        assert abs(run["residual"][50] / run["predicted"][50] - 1) < 0.1
+    assert rand["yHy"] > 10 * true["yHy"]
+    assert rand["residual"][100] > 3 * true["residual"][100]
+    assert true["test_error"] < 0.05 < rand["test_error"]
