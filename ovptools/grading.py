@@ -3,14 +3,15 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
-import torch
 
 
 def _to_numpy(x: Any, name: str) -> np.ndarray:
-    if isinstance(x, torch.Tensor):
+    torch = sys.modules.get("torch")  # a tensor can only exist if torch is imported: never import it here
+    if torch is not None and isinstance(x, torch.Tensor):
         return x.detach().cpu().numpy()
     if x is None:
         raise AssertionError(f"{name} returned None: did you forget a `return` statement?")

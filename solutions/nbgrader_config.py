@@ -5,9 +5,17 @@ into this folder itself, or run nbgrader from here.
 """
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+from nbgrader.preprocessors import (
+    CheckCellMetadata,
+    ClearHiddenTests,
+    ClearOutput,
+    DeduplicateIds,
+    GetGrades,
+    OverwriteCells,
+    OverwriteKernelspec,
+)
 
-from ovptools.feedback import StripTestTracebacks
+from ovptools.nbgrader_plugins import RestoreCellMetadata, StripTestTracebacks
 
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 
@@ -19,11 +27,22 @@ c.CourseDirectory.release_directory = "release"
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# Autograding: a per-cell time limit, so a student's infinite loop cannot stall the batch.
-c.Execute.timeout = 60
+# Autograding: a per-cell time limit, so a student's infinite loop cannot stall the batch
+# (every cell of the assignments runs in under two seconds here). Memory is limited by `ovp-instructor
+# autograde`, which runs nbgrader under an address-space limit.
+c.Execute.timeout = 15
 c.Execute.interrupt_on_timeout = True
-# A test cell the student deleted is put back, so its points still count.
+# A test cell the student deleted is put back, so its points still count; cells that lost their
+# nbgrader metadata get it back from the release first.
 c.OverwriteCells.add_missing_cells = True
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput,
+    DeduplicateIds,
+    OverwriteKernelspec,
+    RestoreCellMetadata,
+    OverwriteCells,
+    CheckCellMetadata,
+]
 
 # Feedback shows the student's code and the visible tests, never the hidden ones: their source is
 # cleared, and test-cell tracebacks (which quote the failing hidden line) shrink to their message.

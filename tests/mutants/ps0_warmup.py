@@ -30,3 +30,8 @@ MUTANTS = {
         ),
     },
 }
+
+# For tests/test_bad_submissions.py: a wrong answer that passes the visible tests but not the hidden
+# ones, and a function no other answer calls (safe to break without breaking the rest).
+HIDDEN_ONLY = ("autograd_gradient", "torch tensors only")
+LEAF = "autograd_gradient"

@@ -111,3 +111,6 @@ MUTANTS = {
         ),
     },
 }
+
+HIDDEN_ONLY = ("linear_rate", "renumbers after dropping zero gaps")
+LEAF = "least_squares_kernel_min_eig"

@@ -138,3 +138,6 @@ MUTANTS = {
         ),
     },
 }
+
+HIDDEN_ONLY = ("gram_empirical", "> instead of >=")
+LEAF = "projection_convergence"
