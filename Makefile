@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # JupyterLab refuses to run as root unless told to.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: course test setup setup-test lint lectures release bench clean
+.PHONY: course test setup setup-test browser lint lectures release bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +13,7 @@ $(BIN)/python:
 
 $(VENV)/.course: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
-	$(BIN)/python -m ovptools.instructor lab-settings
+	$(BIN)/python -m ovptools.instructor lab-settings >/dev/null
 	touch $@
 
 $(VENV)/.test: pyproject.toml $(VENV)/.course
@@ -23,12 +23,22 @@ $(VENV)/.test: pyproject.toml $(VENV)/.course
 setup: $(VENV)/.course
 setup-test: $(VENV)/.test
 
+## Debian's Chromium for the browser test (Playwright cannot download its own browser here).
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	elif command -v sudo >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then \
+		sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else echo "chromium is not installed and cannot be installed here: the browser test will be skipped"; fi
+
 ## Open the course in JupyterLab (on course/README.md).
 course: setup
+	$(BIN)/python -m ovptools.instructor lab-settings >/dev/null
 	cd course && ../$(BIN)/jupyter lab $(ROOT_FLAG) README.md
 
 ## Lint, then run every test (the command CI runs).
-test: setup-test lint
+test: setup-test browser lint
 	$(BIN)/python -m pytest
 
 lint: setup-test
@@ -42,9 +52,11 @@ lectures: setup
 release: setup
 	$(BIN)/ovp-instructor release
 
-bench: setup
+bench: setup-test
 	$(BIN)/python benchmarks/bench_gram.py
 	$(BIN)/python benchmarks/bench_ntk.py
+	$(BIN)/python benchmarks/bench_widgets.py
+	$(BIN)/python benchmarks/bench_pipeline.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

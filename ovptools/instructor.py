@@ -271,13 +271,16 @@ def execute_notebook(path: Path, *, timeout: int = 300, write: bool = True):
 
 
 def lab_settings() -> Path:
-    """Write JupyterLab defaults for this environment: no news or update pop-ups in class."""
+    """Write JupyterLab defaults for this environment: no news or update pop-ups in class, and
+    Markdown files (the course index) open rendered."""
     import json
 
     path = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     settings = json.loads(path.read_text()) if path.is_file() else {}
     settings["@jupyterlab/apputils-extension:notification"] = {"fetchNews": "false", "checkForUpdates": False}
+    # open the course index (course/README.md) rendered, not in the text editor
+    settings["@jupyterlab/docmanager-extension:plugin"] = {"defaultViewers": {"markdown": "Markdown Preview"}}
     path.write_text(json.dumps(settings, indent=2))
     return path
 

@@ -14,6 +14,11 @@ from .optim import NONCONVEX_PL, gd, pl_ratios
 from .train import DivergenceError
 
 
+def _slider(cls, **kwargs):
+    """A slider that redraws once on release (not while dragging), with its full label shown."""
+    return cls(continuous_update=False, style={"description_width": "initial"}, **kwargs)
+
+
 def _figure(figsize=(9, 3.4)):
     import matplotlib.pyplot as plt
 
@@ -33,8 +38,8 @@ def pl_demo(*, iters: int = 60):
     from IPython.display import display
 
     f = NONCONVEX_PL
-    step = w.FloatSlider(value=1.0, min=0.1, max=2.4, step=0.05, description="step × β", continuous_update=False)
-    x0 = w.FloatSlider(value=7.0, min=-15.0, max=15.0, step=0.5, description="x₀", continuous_update=False)
+    step = _slider(w.FloatSlider, value=1.0, min=0.1, max=2.4, step=0.05, description="step × β")
+    x0 = _slider(w.FloatSlider, value=7.0, min=-15.0, max=15.0, step=0.5, description="x₀")
     status = w.HTML()
     out = w.Output()
     fig, (ax1, ax2) = _figure()
@@ -109,9 +114,9 @@ def two_layer_demo(*, d: int = 50, steps: int = 100, seed: int = 0, device: str 
             cache[n] = (X, y, ev[0], ev[-1])
         return cache[n]
 
-    m = w.IntSlider(value=1000, min=50, max=8000, step=50, description="width m", continuous_update=False)
-    eta = w.FloatSlider(value=1.0, min=0.1, max=2.5, step=0.1, description="η·λ_max(H∞)", continuous_update=False)
-    n = w.IntSlider(value=100, min=10, max=200, step=10, description="samples n", continuous_update=False)
+    m = _slider(w.IntSlider, value=1000, min=50, max=8000, step=50, description="width m")
+    eta = _slider(w.FloatSlider, value=1.0, min=0.1, max=2.5, step=0.1, description="η·λ_max(H∞)")
+    n = _slider(w.IntSlider, value=100, min=10, max=200, step=10, description="samples n")
     status = w.HTML()
     out = w.Output()
     fig, (ax1, ax2) = _figure()
