@@ -14,6 +14,19 @@ from .optim import NONCONVEX_PL, gd, pl_ratios
 from .train import DivergenceError
 
 
+def _show(fig, out, status, text: str, start: float) -> None:
+    """Put the redrawn figure in ``out`` and write the status line ("redrawn: ..." and the time)."""
+    from IPython.display import display
+
+    for ax in fig.axes:
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7)
+    with out:
+        out.clear_output(wait=True)
+        display(fig)
+    status.value = f"redrawn: {text} ({1000 * (time.perf_counter() - start):.0f} ms)"
+
+
 def _slider(cls, **kwargs):
     """A slider that redraws once on release (not while dragging), with its full label shown."""
     return cls(continuous_update=False, style={"description_width": "initial"}, **kwargs)
@@ -35,7 +48,6 @@ def pl_demo(*, iters: int = 60):
     ½f'(x_k)²/(f(x_k) − f*) along the run, against μ = 1/32.
     """
     import ipywidgets as w
-    from IPython.display import display
 
     f = NONCONVEX_PL
     step = _slider(w.FloatSlider, value=1.0, min=0.1, max=2.4, step=0.05, description="step × β")
@@ -75,15 +87,7 @@ def pl_demo(*, iters: int = 60):
         title = f"GD with step {step.value:.2f}/β from x₀ = {x0.value:g}"
         ax1.set(xlabel="iteration k", ylabel="f(x_k) − f*", title=title)
         ax2.set(xlabel="iteration k", ylabel="PL ratio", title="PL ratio along the run stays ≥ μ")
-        for ax in (ax1, ax2):
-            ax.legend(fontsize=8)
-        with out:
-            out.clear_output(wait=True)
-            display(fig)
-        status.value = (
-            f"redrawn: step = {step.value:.2f}/β, x₀ = {x0.value:g}{note} "
-            f"({1000 * (time.perf_counter() - start):.0f} ms)"
-        )
+        _show(fig, out, status, f"step = {step.value:.2f}/β, x₀ = {x0.value:g}{note}", start)
 
     step.observe(redraw, "value")
     x0.observe(redraw, "value")
@@ -98,7 +102,6 @@ def two_layer_demo(*, d: int = 50, steps: int = 100, seed: int = 0, device: str 
     Data: n points uniform on the sphere in R^d with Gaussian labels (cached per n).
     """
     import ipywidgets as w
-    from IPython.display import display
 
     from .data import gaussian_labels, sphere
     from .kernels import gram_infinite
@@ -137,19 +140,11 @@ def two_layer_demo(*, d: int = 50, steps: int = 100, seed: int = 0, device: str 
             ax2.axhline(lam0, color="k", ls="--", label="λ₀ = λ_min(H∞)")
             ax2.axhline(lam0 / 2, color="r", ls=":", label="λ₀/2 (the proof needs λ_min(H) ≥ λ₀/2)")
             note = f"final loss {run.loss[-1]:.2e}, max ‖w_r − w_r(0)‖ = {run.max_distance[-1]:.3f}"
-        except Exception as err:  # divergence: show it, keep the widget alive
+        except DivergenceError as err:  # show it, keep the widget alive
             note = f"diverged: {str(err).split(':')[0]}"
         ax1.set(xlabel="iteration k", ylabel="loss", title=f"m = {m.value}, n = {n.value}, η = {eta.value:.1f}/λ_max")
         ax2.set(xlabel="iteration k", ylabel="eigenvalue", title="The Gram matrix stays near H∞ when m is large")
-        for ax in (ax1, ax2):
-            ax.legend(fontsize=7)
-        with out:
-            out.clear_output(wait=True)
-            display(fig)
-        status.value = (
-            f"redrawn: m = {m.value}, η = {eta.value:.1f}/λ_max(H∞), n = {n.value} — {note} "
-            f"({1000 * (time.perf_counter() - start):.0f} ms)"
-        )
+        _show(fig, out, status, f"m = {m.value}, η = {eta.value:.1f}/λ_max(H∞), n = {n.value} — {note}", start)
 
     for s in (m, eta, n):
         s.observe(redraw, "value")
