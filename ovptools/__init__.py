@@ -18,7 +18,7 @@ _EXPORTS = {
         "digits", "gaussian_labels", "min_separation", "normalize_rows", "separated_data", "sphere", "teacher_data",
     ],
     ".kernels": [
-        "as_numpy", "eigen_projections", "empirical_ntk", "gram_empirical", "gram_infinite", "jacobian",
+        "eigen_projections", "empirical_ntk", "gram_empirical", "gram_infinite", "jacobian",
         "lambda_min", "relu_nngp", "relu_ntk_infinite", "tangent_kernel",
     ],
     ".models": ["DeepReLUNet", "OneLayerNet", "TwoLayerNet", "deep_relu_forward", "init_deep", "init_two_layer",
@@ -53,7 +53,6 @@ if TYPE_CHECKING:  # for editors and type checkers: the same names, imported eag
         teacher_data,
     )
     from .kernels import (  # noqa: F401
-        as_numpy,
         eigen_projections,
         empirical_ntk,
         gram_empirical,

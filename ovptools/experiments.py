@@ -12,12 +12,12 @@ import time
 import numpy as np
 import torch
 
-from ._checks import as_tensor, check_count, check_positive, check_same_rows, check_unit_rows
+from ._checks import as_tensor, check_count, check_unit_rows
 from ._device import resolve_device
 from .data import digits, gaussian_labels, sphere
 from .kernels import eigen_projections, gram_empirical, gram_infinite, lambda_min
 from .models import init_two_layer
-from .train import _check_diverged, _steps_iter
+from .train import _check_diverged, _run_args, _steps_iter
 
 
 def _slope(x, y) -> float:
@@ -50,10 +50,8 @@ def train_widths(
     activation patterns that differ from step 0, and max_r ‖w_r(k) − w_r(0)‖.
     """
     Xt = as_tensor(X, "X", ndim=2)
-    yt = as_tensor(y, "y", ndim=1)
-    check_same_rows("X", Xt, "y", yt)
+    yt, eta, steps, _ = _run_args(Xt, y, eta, steps, record_every)
     widths = [check_count(int(m), "widths") for m in widths]
-    eta, steps = check_positive(eta, "eta"), check_count(steps, "steps", minimum=0)
     dev = resolve_device(device)
     n, d = Xt.shape
     Xd, yd = Xt.to(dev, dtype), yt.to(dev, dtype)
@@ -141,6 +139,8 @@ def du_figure1(
         distance_slope=_slope(out["widths"], out["max_distance"][:, -1]),
         n=n,
         d=d,
+        X=X,
+        y=y,
     )
     return out
 

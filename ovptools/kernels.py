@@ -224,11 +224,6 @@ def tangent_kernel(model: nn.Module, X: ArrayLike) -> torch.Tensor:
     return J @ J.T
 
 
-def as_numpy(x: ArrayLike) -> np.ndarray:
-    """A numpy copy of a tensor (detached, on the CPU), or the array itself."""
-    return x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
-
-
 __all__ = [
     "gram_empirical",
     "gram_infinite",
@@ -239,5 +234,4 @@ __all__ = [
     "empirical_ntk",
     "jacobian",
     "tangent_kernel",
-    "as_numpy",
 ]

@@ -10,7 +10,7 @@ import math
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -49,6 +49,15 @@ def _check_diverged(
     what = "became NaN/Inf" if not math.isfinite(loss) else f"grew from {loss0:.3g} to {loss:.3g}"
     raise DivergenceError(
         f"training diverged at iteration {k} with step size eta = {eta:g}: the loss {what}. {hint()}"
+    )
+
+
+def _run_args(Xt: torch.Tensor, y: ArrayLike, eta: float, steps: int, record_every: int):
+    """Check the arguments every training loop shares; returns (y as a tensor, eta, steps, record_every)."""
+    yt = as_tensor(y, "y", ndim=1, dtype=Xt.dtype, device=Xt.device)
+    check_same_rows("X", Xt, "y", yt)
+    return yt, check_positive(eta, "eta"), check_count(steps, "steps", minimum=0), check_count(
+        record_every, "record_every"
     )
 
 
@@ -103,11 +112,7 @@ def train_two_layer(
     naming the step and iteration if the loss becomes NaN/Inf or exceeds ``blowup`` × L(0).
     """
     Wt, at, Xt = _two_layer_args(W0, a0, X)
-    yt = as_tensor(y, "y", ndim=1)
-    check_same_rows("X", Xt, "y", yt)
-    eta = check_positive(eta, "eta")
-    steps = check_count(steps, "steps", minimum=0)
-    record_every = check_count(record_every, "record_every")
+    yt, eta, steps, record_every = _run_args(Xt, y, eta, steps, record_every)
     dev = resolve_device(device)
     # Work with Wᵀ (d×m) so that both products per step are on contiguous operands.
     WT_init = Wt.to(dev, dtype).T.contiguous()
@@ -194,7 +199,6 @@ class DeepRun:
     eta: float
     batch_size: int
     device: str
-    extra: dict = field(default_factory=dict)
 
 
 def _loss_fn(name: str):
@@ -231,11 +235,7 @@ def train_deep(
     fraction of changed activation patterns. Raises :class:`DivergenceError` on blow-up.
     """
     Wt, vt, Xt = _deep_args(Ws0, v, X)
-    yt = as_tensor(y, "y", ndim=1)
-    check_same_rows("X", Xt, "y", yt)
-    eta = check_positive(eta, "eta")
-    steps = check_count(steps, "steps", minimum=0)
-    record_every = check_count(record_every, "record_every")
+    yt, eta, steps, record_every = _run_args(Xt, y, eta, steps, record_every)
     n = Xt.shape[0]
     B = n if batch_size is None else check_count(batch_size, "batch_size")
     if B > n:
@@ -341,11 +341,7 @@ def train_gd(
     params = [p for p in model.parameters() if p.requires_grad]
     ref = params[0]
     Xt = as_tensor(X, "X", ndim=2, dtype=ref.dtype, device=ref.device)
-    yt = as_tensor(y, "y", ndim=1, dtype=ref.dtype, device=ref.device)
-    check_same_rows("X", Xt, "y", yt)
-    eta = check_positive(eta, "eta")
-    steps = check_count(steps, "steps", minimum=0)
-    record_every = check_count(record_every, "record_every")
+    yt, eta, steps, record_every = _run_args(Xt, y, eta, steps, record_every)
     losses, rec_k, rec_lam = [], [], []
     for k in range(steps + 1):
         loss = 0.5 * ((model(Xt) - yt) ** 2).sum()

@@ -69,7 +69,8 @@ def test_cuda_request_without_gpu_is_explained():
 
 def test_auto_device_prefers_cuda_then_cpu():
     dev = ov.resolve_device("auto")
-    assert dev.type == ("cuda" if torch.cuda.is_available() else dev.type)
+    mps = getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
+    assert dev.type == ("cuda" if torch.cuda.is_available() else "mps" if mps else "cpu")
     assert ov.resolve_device("cpu").type == "cpu"
 
 
