@@ -13,7 +13,7 @@ $(BIN)/python:
 
 $(VENV)/.course: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
-	$(BIN)/python -m ovptools.instructor lab-settings >/dev/null
+	$(BIN)/python -m ovptools.course.instructor lab-settings >/dev/null
 	touch $@
 
 $(VENV)/.test: pyproject.toml $(VENV)/.course
@@ -34,7 +34,7 @@ browser:
 
 ## Open the course in JupyterLab (on course/README.md).
 course: setup
-	$(BIN)/python -m ovptools.instructor lab-settings >/dev/null
+	$(BIN)/python -m ovptools.course.instructor lab-settings >/dev/null
 	cd course && ../$(BIN)/jupyter lab $(ROOT_FLAG) README.md
 
 ## Lint, then run every test (the command CI runs).

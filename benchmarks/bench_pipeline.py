@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from nbgrader_helpers import scratch_course  # noqa: E402
 from test_bad_submissions import MEMORY, build_batch  # noqa: E402
 
-from ovptools import instructor  # noqa: E402
+from ovptools.course import instructor  # noqa: E402
 
 
 def timed(label: str, totals: dict, fn, *args, **kwargs) -> object:
@@ -61,7 +61,7 @@ def main() -> None:
     subprocess.run([sys.executable, "-m", "ipykernel_launcher", "--help"], capture_output=True)
     py_start = time.perf_counter() - t0
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import numpy, ovptools.grading"], capture_output=True)
+    subprocess.run([sys.executable, "-c", "import numpy, ovptools.course.grading"], capture_output=True)
     grading_import = time.perf_counter() - t0
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-c", "import torch"], capture_output=True)
@@ -73,7 +73,7 @@ def main() -> None:
     print(f"  total      {total:7.1f} s   (goal < 180 s: {'met' if total < 180 else 'NOT met'})")
     print(f"  per submission {totals['autograde'] / students:.2f} s of autograding")
     print(f"fixed costs: one nbgrader command {nbgrader_start:.2f} s; a Python start with ipykernel {py_start:.2f} s;")
-    print(f"  import numpy + ovptools.grading {grading_import:.2f} s; import torch {torch_import:.2f} s")
+    print(f"  import numpy + ovptools.course.grading {grading_import:.2f} s; import torch {torch_import:.2f} s")
 
 
 if __name__ == "__main__":

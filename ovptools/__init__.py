@@ -1,8 +1,38 @@
-"""ovptools: the computations behind the course on why gradient descent trains
+r"""ovptools: the computations behind the course on why gradient descent trains
 over-parameterized networks. The names below are the public API used by the notebooks.
 
-Names are loaded on first use, so ``import ovptools.grading`` (used by every assignment's tests)
-does not pay for importing torch when the notebook does not need it.
+Layout
+    ``data``, ``models``, ``kernels``, ``autodiff``, ``objectives`` — the objects of the course;
+    ``train`` — one training loop (a problem's loss and step, plus recorders) returning a ``Run``;
+    ``experiments.part1`` … — the lectures' experiments, returning data; ``widgets`` — live demos;
+    ``course`` — the course tooling (instructor CLI, ``ovp-check``, grading helpers, nbgrader
+    preprocessors), apart: nothing in the science imports it, so ``import ovptools`` loads
+    neither nbgrader nor JupyterLab.
+
+Conventions (followed by every public function)
+    Output type
+        The output follows the first array argument: numpy in, numpy out; torch in, torch out on
+        the same device. Integer and boolean input becomes float64; complex input is refused.
+    dtype
+        Training keeps the input dtype unless ``dtype=`` says otherwise. float64 never runs on
+        Apple's MPS, which lacks it: ``device="auto"`` picks CUDA, then MPS, then the CPU, and
+        falls back to the CPU for float64 work.
+    Argument order
+        Initializers take ``(d, m, …)``: ``init_two_layer(d, m)``, ``init_deep(d, m, depth)``.
+    Seeds
+        Every random function takes ``seed=``, a Python or numpy integer; no global state is used.
+    Names
+        ``eta`` is a step size and ``steps`` a number of iterations, everywhere.
+    ReLU's derivative at 0
+        σ'(0) = 1, i.e. the indicator 1{z ≥ 0}, in every model, gradient, Gram matrix and NTK. It
+        is Du et al.'s convention (their H(W) counts w_rᵀx_i = 0 as active), so the Gram matrix is
+        exactly the tangent kernel of the two-layer code; ties have probability zero under Gaussian
+        initialization, so no theorem depends on the choice. torch's ``relu`` uses σ'(0) = 0;
+        ``ovptools.models.relu`` is the one with σ'(0) = 1.
+    Bad input
+        A ``ValueError`` that names the argument and what was expected.
+
+Names are loaded on first use, so importing one part does not pay for the others (torch included).
 """
 
 from __future__ import annotations
@@ -10,20 +40,25 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _EXPORTS = {
     "._device": ["resolve_device"],
+    ".autodiff": ["hessian_extremes", "hvp", "jacobian", "tangent_kernel"],
     ".data": [
-        "digits", "gaussian_labels", "min_separation", "normalize_rows", "separated_data", "sphere", "teacher_data",
+        "digits", "gaussian_labels", "least_squares_data", "logistic_data", "min_separation", "normalize_rows",
+        "separated_data", "sphere", "teacher_data",
     ],
     ".kernels": [
-        "eigen_projections", "empirical_ntk", "gram_empirical", "gram_infinite", "jacobian",
-        "lambda_min", "relu_nngp", "relu_ntk_infinite", "tangent_kernel",
+        "eigen_projections", "empirical_ntk", "gram_empirical", "gram_infinite", "lambda_min", "relu_nngp",
+        "relu_ntk_infinite",
     ],
     ".models": ["DeepReLUNet", "OneLayerNet", "TwoLayerNet", "deep_relu_forward", "init_deep", "init_two_layer",
                 "two_layer_forward"],
-    ".train": ["DeepRun", "DivergenceError", "ModelRun", "TwoLayerRun", "train_deep", "train_gd", "train_two_layer"],
+    ".objectives": ["CAUCHY", "NONCONVEX_PL", "Objective", "fitted_rate", "logistic_grad", "logistic_loss",
+                    "logistic_optimum", "pl_ratios"],
+    ".train": ["DivergenceError", "Run", "descend", "gd", "sgd"],
+    ".train.nets": ["train_deep", "train_model", "train_two_layer"],
 }
 _WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
 __all__ = sorted(_WHERE)
@@ -43,9 +78,12 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # for editors and type checkers: the same names, imported eagerly
     from ._device import resolve_device  # noqa: F401
+    from .autodiff import hessian_extremes, hvp, jacobian, tangent_kernel  # noqa: F401
     from .data import (  # noqa: F401
         digits,
         gaussian_labels,
+        least_squares_data,
+        logistic_data,
         min_separation,
         normalize_rows,
         separated_data,
@@ -57,11 +95,9 @@ if TYPE_CHECKING:  # for editors and type checkers: the same names, imported eag
         empirical_ntk,
         gram_empirical,
         gram_infinite,
-        jacobian,
         lambda_min,
         relu_nngp,
         relu_ntk_infinite,
-        tangent_kernel,
     )
     from .models import (  # noqa: F401
         DeepReLUNet,
@@ -72,12 +108,15 @@ if TYPE_CHECKING:  # for editors and type checkers: the same names, imported eag
         init_two_layer,
         two_layer_forward,
     )
-    from .train import (  # noqa: F401
-        DeepRun,
-        DivergenceError,
-        ModelRun,
-        TwoLayerRun,
-        train_deep,
-        train_gd,
-        train_two_layer,
+    from .objectives import (  # noqa: F401
+        CAUCHY,
+        NONCONVEX_PL,
+        Objective,
+        fitted_rate,
+        logistic_grad,
+        logistic_loss,
+        logistic_optimum,
+        pl_ratios,
     )
+    from .train import DivergenceError, Run, descend, gd, sgd  # noqa: F401
+    from .train.nets import train_deep, train_model, train_two_layer  # noqa: F401

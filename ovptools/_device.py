@@ -1,16 +1,28 @@
-"""Device selection: ``device="auto"`` picks CUDA, then Apple's MPS, then the CPU."""
+"""Device selection: ``device="auto"`` picks CUDA, then Apple's MPS, then the CPU.
+
+MPS has no float64, so float64 work never lands there: ``auto`` falls back to the CPU for it, and
+an explicit ``device="mps"`` with float64 is refused with a message naming ``dtype``.
+"""
 
 from __future__ import annotations
 
 import torch
 
+from ._validate import check_seed
 
-def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
-    """Return the torch device to compute on.
 
-    ``"auto"`` (or ``None``) picks CUDA when a GPU is present, then MPS, then the CPU.
-    Any other value is passed to :class:`torch.device`; asking for CUDA on a machine
-    without a GPU raises ``ValueError`` instead of failing later inside torch.
+def _mps_available() -> bool:
+    mps = getattr(torch.backends, "mps", None)
+    return bool(mps is not None and mps.is_available())
+
+
+def resolve_device(device: str | torch.device | None = "auto", dtype: torch.dtype | None = None) -> torch.device:
+    """Return the torch device to compute on (for work in ``dtype``, when given).
+
+    ``"auto"`` (or ``None``) picks CUDA when a GPU is present, then MPS (unless ``dtype`` is
+    float64, which MPS cannot hold), then the CPU. Any other value is passed to
+    :class:`torch.device`; asking for a device this machine lacks raises ``ValueError`` instead
+    of failing later inside torch.
 
     >>> resolve_device("cpu")
     device(type='cpu')
@@ -18,29 +30,33 @@ def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
     if device is None or device == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")
-        mps = getattr(torch.backends, "mps", None)
-        if mps is not None and mps.is_available():
+        if _mps_available() and dtype != torch.float64:
             return torch.device("mps")
         return torch.device("cpu")
     try:
         dev = torch.device(device)
     except (RuntimeError, TypeError):
-        raise ValueError(
-            f"device: expected 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps', got {device!r}"
-        ) from None
+        raise ValueError(f"device: expected 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps', got {device!r}") from None
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ValueError("device: 'cuda' was asked for but torch sees no CUDA GPU here; use 'auto'")
-    if dev.type == "mps" and not (
-        getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()
-    ):
-        raise ValueError("device: 'mps' was asked for but it is not available here; use 'auto'")
+    if dev.type == "mps":
+        if not _mps_available():
+            raise ValueError("device: 'mps' was asked for but it is not available here; use 'auto'")
+        if dtype == torch.float64:
+            raise ValueError("dtype: float64 is not supported on 'mps'; use device='auto' (float64 runs on the CPU) "
+                             "or dtype=torch.float32")
     return dev
+
+
+def float64_safe(t: torch.Tensor) -> torch.Tensor:
+    """``t`` in float64, moved to the CPU first if it lives on MPS (which has no float64)."""
+    if t.device.type == "mps":
+        t = t.cpu()
+    return t.to(torch.float64)
 
 
 def generator(seed: int, device: torch.device | str = "cpu") -> torch.Generator:
     """A torch random generator seeded with ``seed`` (no global random state is touched)."""
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise ValueError(f"seed: expected an int, got {seed!r}")
     g = torch.Generator(device=torch.device(device))
-    g.manual_seed(seed)
+    g.manual_seed(check_seed(seed))
     return g

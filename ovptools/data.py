@@ -7,13 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_count, check_positive
-
-
-def _rng(seed: int) -> np.random.Generator:
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise ValueError(f"seed: expected an int, got {seed!r}")
-    return np.random.default_rng(int(seed))
+from ._validate import as_array, check_count, check_positive, check_same_rows
+from ._validate import rng as _rng
 
 
 def normalize_rows(X: np.ndarray) -> np.ndarray:
@@ -22,9 +17,7 @@ def normalize_rows(X: np.ndarray) -> np.ndarray:
     Each row is divided by *its own* norm (not by the Frobenius norm of the whole matrix,
     which would leave the points nearly parallel). Zero rows raise ``ValueError``.
     """
-    X = np.asarray(X, dtype=float) if not np.issubdtype(np.asarray(X).dtype, np.floating) else X
-    if X.ndim != 2:
-        raise ValueError(f"X: expected a 2-D array, got shape {X.shape}")
+    X = as_array(X, "X", ndim=2)
     norms = np.linalg.norm(X, axis=1, keepdims=True)
     if np.any(norms == 0):
         raise ValueError(f"X: row(s) {np.flatnonzero(norms[:, 0] == 0)[:5].tolist()} are zero")
@@ -91,13 +84,20 @@ def separated_data(
 
 
 def min_separation(X: np.ndarray, y: np.ndarray) -> float:
-    r"""The data separation :math:`\phi = \min_{y_i \ne y_j} \|x_i - x_j\|_2` (inf if one class)."""
-    X, y = np.asarray(X, dtype=float), np.asarray(y)
-    pos, neg = X[y > 0], X[y <= 0]
-    if len(pos) == 0 or len(neg) == 0:
-        return float("inf")
-    d2 = (pos**2).sum(1)[:, None] + (neg**2).sum(1)[None, :] - 2 * pos @ neg.T
-    return float(np.sqrt(max(d2.min(), 0.0)))
+    r"""The data separation :math:`\phi = \min_{y_i \ne y_j} \|x_i - x_j\|_2` over every pair with
+    different labels (any number of classes: ±1, or the 0…9 of :func:`digits`); inf with one class."""
+    X = as_array(X, "X", ndim=2)
+    y = as_array(y, "y", ndim=1)
+    check_same_rows("X", X, "y", y)
+    sq = (X**2).sum(1)
+    best = np.inf
+    for start in range(0, len(X), 1024):  # blocks of rows keep memory at 1024·n numbers
+        rows = slice(start, start + 1024)
+        d2 = sq[rows, None] + sq[None, :] - 2 * X[rows] @ X.T
+        differ = y[rows, None] != y[None, :]
+        if differ.any():
+            best = min(best, float(d2[differ].min()))
+    return float(np.sqrt(max(best, 0.0))) if np.isfinite(best) else float("inf")
 
 
 def digits(
@@ -140,6 +140,26 @@ def digits(
         )
     s = slice(n_train, n_train + n_test)
     return X[:n_train], y[:n_train], X[s], y[s]
+
+
+def least_squares_data(n: int, d: int, *, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows x_i ~ N(0, I_d/d) and y = X w* + noise·ε with w* ~ N(0, I_d), ε ~ N(0, I_n)."""
+    n, d = check_count(n, "n"), check_count(d, "d")
+    noise = check_positive(noise, "noise", allow_zero=True)
+    g = _rng(seed)
+    X = g.standard_normal((n, d)) / np.sqrt(d)
+    return X, X @ g.standard_normal(d) + noise * g.standard_normal(n)
+
+
+def logistic_data(n: int, d: int, *, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Unit-norm inputs and ±1 labels drawn from a logistic model around a random direction."""
+    n, d = check_count(n, "n"), check_count(d, "d")
+    g = _rng(seed)
+    u = g.standard_normal(d)
+    u /= np.linalg.norm(u)
+    X = normalize_rows(g.standard_normal((n, d)))
+    p = 1 / (1 + np.exp(-1.5 * np.sqrt(d) * X @ u))
+    return X, np.where(g.random(n) < p, 1.0, -1.0)
 
 
 def teacher_data(

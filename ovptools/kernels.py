@@ -11,10 +11,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
-from torch import nn
 
-from ._checks import ArrayLike, as_tensor, check_same_rows, check_unit_rows, like
-from .models import _deep_args
+from ._device import float64_safe
+from ._validate import ArrayLike, as_tensor, check_count, check_same_rows, check_unit_rows, deep_args, like
 
 
 def _rows(W: ArrayLike) -> int:
@@ -42,7 +41,9 @@ def gram_empirical(W: ArrayLike, X: ArrayLike) -> ArrayLike:
     # Large CPU problems go through numpy's BLAS for its symmetric rank-k update (torch has none).
     # Small ones stay in torch: mixing the two libraries' thread pools in a loop (as training does)
     # makes each spin against the other, several times slower than either alone.
-    cpu = Xt.device.type == "cpu" and Xt.shape[0] ** 2 * _rows(W) >= 2**28
+    # Tensors that carry autograd stay in torch, whatever the size, so the result keeps its graph.
+    grad = Xt.requires_grad or bool(getattr(W, "requires_grad", False))
+    cpu = Xt.device.type == "cpu" and not grad and Xt.shape[0] ** 2 * _rows(W) >= 2**28
     # On the CPU, W's NaN/Inf check rides on the product below (saves a pass over m·d numbers).
     Wt = as_tensor(W, "W", ndim=2, dtype=Xt.dtype, device=Xt.device, finite=not cpu)
     if Wt.shape[1] != Xt.shape[1]:
@@ -117,8 +118,7 @@ def relu_ntk_infinite(X: ArrayLike, depth: int) -> ArrayLike:
     """
     Xt = as_tensor(X, "X", ndim=2)
     check_unit_rows(Xt, "X")
-    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
-        raise ValueError(f"depth: expected an integer >= 1, got {depth!r}")
+    depth = check_count(depth, "depth")
     sigma = _cosines(Xt)
     theta = torch.zeros_like(sigma)
     for _ in range(depth):
@@ -147,7 +147,7 @@ def lambda_min(H: ArrayLike) -> float:
     For H = H∞ this is Du et al.'s λ₀; for a tangent kernel K it gives the PL constant.
     """
     Ht = _symmetric(H).detach()
-    return float(torch.linalg.eigvalsh(Ht.to(torch.float64))[0])
+    return float(torch.linalg.eigvalsh(float64_safe(Ht))[0])
 
 
 def eigen_projections(H: ArrayLike, y: ArrayLike) -> tuple[ArrayLike, ArrayLike]:
@@ -175,14 +175,15 @@ def empirical_ntk(
 
     with A_0 = X, A_l = σ(A_{l−1}W_l) the activations, and G_l = ∂f/∂Z_l the back-propagated
     gradients at the pre-activations Z_l = A_{l−1}W_l (per sample, so ∂f_i/∂W_l = a_{l−1,i} g_{l,i}ᵀ).
-    σ'(0) is taken as 0, as in torch's autograd. Cost O(n²·Σ_l m_l + n·Σ_l m_{l−1}m_l).
+    σ'(0) is taken as 1 (the package's convention), so K equals J Jᵀ of :class:`ovptools.DeepReLUNet`
+    under autograd. Cost O(n²·Σ_l m_l + n·Σ_l m_{l−1}m_l).
     """
-    Wt, vt, Xt = _deep_args(Ws, v, X)
+    Wt, vt, Xt = deep_args(Ws, v, X)
     acts, masks = [Xt], []
     for W in Wt:
         Z = acts[-1] @ W
-        masks.append(Z > 0)
-        acts.append(torch.relu(Z))
+        masks.append(Z >= 0)
+        acts.append(torch.where(masks[-1], Z, 0.0))
     K = acts[-1] @ acts[-1].T if train_v else torch.zeros(
         Xt.shape[0], Xt.shape[0], dtype=Xt.dtype, device=Xt.device
     )
@@ -195,35 +196,6 @@ def empirical_ntk(
     return like(K, Ws[0])
 
 
-def jacobian(model: nn.Module, X: ArrayLike) -> torch.Tensor:
-    r"""Jacobian J ∈ R^{n×p} of a scalar-output model's predictions w.r.t. all its trainable
-    parameters (flattened and concatenated in ``named_parameters`` order), via ``torch.func``."""
-    from torch.func import functional_call, jacrev, vmap
-
-    params = {k: p.detach() for k, p in model.named_parameters() if p.requires_grad}
-    if not params:
-        raise ValueError("model: has no trainable parameters")
-    ref = next(iter(params.values()))
-    Xt = as_tensor(X, "X", ndim=2, dtype=ref.dtype, device=ref.device)
-    buffers = dict(model.named_buffers())
-
-    def f(p: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
-        out = functional_call(model, (p, buffers), (x[None],))
-        if out.numel() != 1:
-            raise ValueError(f"model: expected a scalar output per sample, got shape {tuple(out.shape)}")
-        return out.reshape(())
-
-    jac = vmap(jacrev(f), (None, 0))(params, Xt)
-    return torch.cat([j.reshape(Xt.shape[0], -1) for j in jac.values()], dim=1)
-
-
-def tangent_kernel(model: nn.Module, X: ArrayLike) -> torch.Tensor:
-    r"""Tangent kernel K = J Jᵀ (n×n) of any scalar-output torch model (generic, via
-    :func:`jacobian`); use :func:`empirical_ntk` for deep ReLU MLPs, which is much faster."""
-    J = jacobian(model, X)
-    return J @ J.T
-
-
 __all__ = [
     "gram_empirical",
     "gram_infinite",
@@ -232,6 +204,4 @@ __all__ = [
     "lambda_min",
     "eigen_projections",
     "empirical_ntk",
-    "jacobian",
-    "tangent_kernel",
 ]

@@ -6,6 +6,9 @@ with ``W`` of shape m×d (rows w_r), ``a`` ∈ {±1}^m, σ = ReLU.
 Deep net (Zou et al.): :math:`f(x) = v^\top\sigma(W_L^\top\sigma(\cdots\sigma(W_1^\top x)))` with
 ``Ws[0]`` of shape d×m and ``Ws[l]`` of shape m×m (so a layer computes σ(W_lᵀ h), or
 ``relu(H @ W_l)`` on a batch ``H`` of rows), entries N(0, 2/m), ``v`` ∈ {±1}^m fixed.
+
+Every ReLU here is :func:`relu`, whose derivative at 0 is 1 (the package's convention, see
+:mod:`ovptools`); torch's own ``torch.relu`` has derivative 0 there.
 """
 
 from __future__ import annotations
@@ -17,12 +20,16 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._checks import ArrayLike, as_tensor, check_count, check_positive, like
-from .data import _rng
+from ._validate import ArrayLike, as_tensor, check_count, check_positive, deep_args, like, rng, two_layer_args
+
+
+def relu(z: torch.Tensor) -> torch.Tensor:
+    """max(z, 0), with derivative 1{z ≥ 0} under autograd (σ'(0) = 1, as in Du et al.'s 1{wᵀx ≥ 0})."""
+    return torch.where(z >= 0, z, torch.zeros((), dtype=z.dtype, device=z.device))
 
 
 def init_two_layer(
-    m: int, d: int, *, seed: int, scale: float = 1.0, antisymmetric: bool = False
+    d: int, m: int, *, seed: int, scale: float = 1.0, antisymmetric: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""Random initialization of the two-layer net: :math:`w_r \sim N(0, \kappa^2 I_d)`, a_r = ±1.
 
@@ -31,30 +38,16 @@ def init_two_layer(
     (Arora et al.'s trick, which makes the eigen-prediction of the loss exact at k = 0).
     Returns ``(W, a)``: shapes m×d and m.
     """
-    m, d = check_count(m, "m"), check_count(d, "d")
+    d, m = check_count(d, "d"), check_count(m, "m")
     scale = check_positive(scale, "scale")
-    rng = _rng(seed)
+    g = rng(seed)
     if antisymmetric:
         if m % 2:
             raise ValueError(f"m: antisymmetric initialization needs an even width, got {m}")
-        W = scale * rng.standard_normal((m // 2, d))
-        a = rng.choice([-1.0, 1.0], size=m // 2)
+        W = scale * g.standard_normal((m // 2, d))
+        a = g.choice([-1.0, 1.0], size=m // 2)
         return np.concatenate([W, W]), np.concatenate([a, -a])
-    return scale * rng.standard_normal((m, d)), rng.choice([-1.0, 1.0], size=m)
-
-
-def _two_layer_args(W: ArrayLike, a: ArrayLike, X: ArrayLike):
-    Wt = as_tensor(W, "W", ndim=2)
-    at = as_tensor(a, "a", ndim=1, dtype=Wt.dtype, device=Wt.device)
-    Xt = as_tensor(X, "X", ndim=2, dtype=Wt.dtype, device=Wt.device)
-    if at.shape[0] != Wt.shape[0]:
-        raise ValueError(f"a: expected length m = {Wt.shape[0]} (rows of W), got {at.shape[0]}")
-    if Xt.shape[1] != Wt.shape[1]:
-        raise ValueError(
-            f"X: expected {Wt.shape[1]} columns to match W's d (W has shape {tuple(Wt.shape)}), "
-            f"got shape {tuple(Xt.shape)}"
-        )
-    return Wt, at, Xt
+    return scale * g.standard_normal((m, d)), g.choice([-1.0, 1.0], size=m)
 
 
 def two_layer_forward(W: ArrayLike, a: ArrayLike, X: ArrayLike) -> ArrayLike:
@@ -62,49 +55,25 @@ def two_layer_forward(W: ArrayLike, a: ArrayLike, X: ArrayLike) -> ArrayLike:
 
     ``W``: m×d, ``a``: m, ``X``: n×d (numpy or torch; the result has W's type). Returns u ∈ R^n.
     """
-    Wt, at, Xt = _two_layer_args(W, a, X)
-    u = torch.relu(Xt @ Wt.T) @ at / math.sqrt(Wt.shape[0])
+    Wt, at, Xt = two_layer_args(W, a, X)
+    u = relu(Xt @ Wt.T) @ at / math.sqrt(Wt.shape[0])
     return like(u, W)
 
 
-def init_deep(
-    d: int, width: int, depth: int, *, seed: int
-) -> tuple[list[np.ndarray], np.ndarray]:
+def init_deep(d: int, m: int, depth: int, *, seed: int) -> tuple[list[np.ndarray], np.ndarray]:
     r"""He initialization of the deep ReLU net: W_1 ∈ R^{d×m}, W_2..W_L ∈ R^{m×m}, entries
-    N(0, 2/m), and a fixed output layer v ∈ {±1}^m. ``depth`` is L, the number of hidden layers.
+    N(0, 2/m), and a fixed output layer v ∈ {±1}^m, half of each sign when m is even (Zou et al.).
+    ``depth`` is L, the number of hidden layers.
 
     With ‖x‖ = 1 every hidden layer has ‖h_l‖ ≈ 1 and the output is O(1) at any width.
     """
-    d, width, depth = check_count(d, "d"), check_count(width, "width"), check_count(depth, "depth")
-    rng = _rng(seed)
-    std = math.sqrt(2.0 / width)
-    shapes = [(d, width)] + [(width, width)] * (depth - 1)
-    Ws = [std * rng.standard_normal(s) for s in shapes]
-    v = rng.choice([-1.0, 1.0], size=width)
+    d, m, depth = check_count(d, "d"), check_count(m, "m"), check_count(depth, "depth")
+    g = rng(seed)
+    std = math.sqrt(2.0 / m)
+    shapes = [(d, m)] + [(m, m)] * (depth - 1)
+    Ws = [std * g.standard_normal(s) for s in shapes]
+    v = g.permutation(np.where(np.arange(m) < m // 2, 1.0, -1.0)) if m > 1 else g.choice([-1.0, 1.0], size=m)
     return Ws, v
-
-
-def _deep_args(Ws: Sequence[ArrayLike], v: ArrayLike, X: ArrayLike):
-    if isinstance(Ws, np.ndarray | torch.Tensor) or len(Ws) == 0:
-        raise ValueError("Ws: expected a non-empty list of weight matrices [W_1, ..., W_L]")
-    Wt = [as_tensor(W, f"Ws[{i}]", ndim=2) for i, W in enumerate(Ws)]
-    ref = Wt[0]
-    Wt = [W.to(dtype=ref.dtype, device=ref.device) for W in Wt]
-    Xt = as_tensor(X, "X", ndim=2, dtype=ref.dtype, device=ref.device)
-    vt = as_tensor(v, "v", ndim=1, dtype=ref.dtype, device=ref.device)
-    if Xt.shape[1] != Wt[0].shape[0]:
-        raise ValueError(
-            f"X: expected {Wt[0].shape[0]} columns (rows of Ws[0]), got shape {tuple(Xt.shape)}"
-        )
-    for i in range(1, len(Wt)):
-        if Wt[i].shape[0] != Wt[i - 1].shape[1]:
-            raise ValueError(
-                f"Ws[{i}]: expected {Wt[i - 1].shape[1]} rows (columns of Ws[{i - 1}]), "
-                f"got shape {tuple(Wt[i].shape)}"
-            )
-    if vt.shape[0] != Wt[-1].shape[1]:
-        raise ValueError(f"v: expected length {Wt[-1].shape[1]} (columns of Ws[-1]), got {vt.shape[0]}")
-    return Wt, vt, Xt
 
 
 def deep_relu_forward(Ws: Sequence[ArrayLike], v: ArrayLike, X: ArrayLike) -> ArrayLike:
@@ -112,10 +81,10 @@ def deep_relu_forward(Ws: Sequence[ArrayLike], v: ArrayLike, X: ArrayLike) -> Ar
 
     Returns an array of length n, of the type of ``Ws[0]``.
     """
-    Wt, vt, Xt = _deep_args(Ws, v, X)
+    Wt, vt, Xt = deep_args(Ws, v, X)
     h = Xt
     for W in Wt:
-        h = torch.relu(h @ W)
+        h = relu(h @ W)
     return like(h @ vt, Ws[0])
 
 
@@ -124,8 +93,7 @@ class TwoLayerNet(nn.Module):
 
     def __init__(self, W: ArrayLike, a: ArrayLike, *, train_a: bool = False) -> None:
         super().__init__()
-        Wt = as_tensor(W, "W", ndim=2)
-        at = as_tensor(a, "a", ndim=1, dtype=Wt.dtype)
+        Wt, at, _ = two_layer_args(W, a)
         self.W = nn.Parameter(Wt.clone())
         if train_a:
             self.a = nn.Parameter(at.clone())
@@ -133,27 +101,33 @@ class TwoLayerNet(nn.Module):
             self.register_buffer("a", at.clone())
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        return torch.relu(X @ self.W.T) @ self.a / math.sqrt(self.W.shape[0])
+        return relu(X @ self.W.T) @ self.a / math.sqrt(self.W.shape[0])
 
 
 class DeepReLUNet(nn.Module):
     """The deep ReLU net as a torch module: ``Ws`` trained, ``v`` fixed unless ``train_v=True``."""
 
-    def __init__(
-        self, Ws: Sequence[ArrayLike], v: ArrayLike, *, train_v: bool = False
-    ) -> None:
+    def __init__(self, Ws: Sequence[ArrayLike], v: ArrayLike, *, train_v: bool = False) -> None:
         super().__init__()
-        Wt, vt, _ = _deep_args(Ws, v, np.zeros((1, np.shape(Ws[0])[0])))
+        Wt, vt, _ = deep_args(Ws, v)
         self.Ws = nn.ParameterList([nn.Parameter(W.clone()) for W in Wt])
         if train_v:
             self.v = nn.Parameter(vt.clone())
         else:
             self.register_buffer("v", vt.clone())
 
+    def hidden(self, X: torch.Tensor) -> list[torch.Tensor]:
+        """The pre-activations Z_l = h_{l−1} W_l of every layer (their signs are the activation patterns)."""
+        h, Z = X, []
+        for W in self.Ws:
+            Z.append(h @ W)
+            h = relu(Z[-1])
+        return Z
+
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         h = X
         for W in self.Ws:
-            h = torch.relu(h @ W)
+            h = relu(h @ W)
         return h @ self.v
 
 
@@ -168,9 +142,11 @@ class OneLayerNet(nn.Module):
         super().__init__()
         Wt = as_tensor(W, "W", ndim=2)
         vt = as_tensor(v, "v", ndim=1, dtype=Wt.dtype)
+        if Wt.shape[0] == 0:
+            raise ValueError(f"W: expected at least one row (k >= 1), got shape {tuple(Wt.shape)}")
         if vt.shape[0] != Wt.shape[0]:
             raise ValueError(f"v: expected length k = {Wt.shape[0]} (rows of W), got {vt.shape[0]}")
-        if slope is not None and not 0 <= float(slope) <= 1:
+        if slope is not None and (isinstance(slope, bool) or not 0 <= float(slope) <= 1):
             raise ValueError(f"slope: expected a number in [0, 1] or None, got {slope!r}")
         self.W = nn.Parameter(Wt.clone())
         self.register_buffer("v", vt.clone())

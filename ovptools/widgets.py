@@ -10,8 +10,8 @@ import time
 
 import numpy as np
 
-from .optim import NONCONVEX_PL, gd, pl_ratios
-from .train import DivergenceError
+from .objectives import NONCONVEX_PL, pl_ratios
+from .train import DivergenceError, gd
 
 
 def _show(fig, out, status, text: str, start: float) -> None:
@@ -40,7 +40,7 @@ def _figure(figsize=(9, 3.4)):
     return fig, axes
 
 
-def pl_demo(*, iters: int = 60):
+def pl_demo(*, steps: int = 60):
     r"""GD on the non-convex PL function f(x) = x² + 3 sin²x (β = 8, μ = 1/32).
 
     Sliders: the step as a multiple of 1/β, and the start x₀. Left: f(x_k) − f* with the
@@ -61,20 +61,20 @@ def pl_demo(*, iters: int = 60):
         gamma = step.value / f.beta
         ax1.clear()
         ax2.clear()
-        k = np.arange(iters + 1)
+        k = np.arange(steps + 1)
         try:
-            W = gd(f.grad, [x0.value], step=gamma, iters=iters, blowup=1e6)
+            run = gd(f.f, f.grad, [x0.value], eta=gamma, steps=steps)
             note = ""
         except DivergenceError:
-            W, note = None, " — diverged (steps above 2/β are unstable)"
-        if W is not None:
-            fv = np.array([f.f(x) for x in W])
+            run, note = None, " — diverged (steps above 2/β are unstable)"
+        if run is not None:
+            fv = run.loss
             gap = np.maximum(fv - f.f_star, 1e-300)
             bound = (1 - f.mu / f.beta) ** k * gap[0]
             ax1.semilogy(k, gap, "o-", ms=3, label="measured f(x_k) − f*")
             ax1.semilogy(k, bound, "k--", label="bound (1 − μ/β)^k, μ = 1/32")
             ax1.set_ylim(max(gap.min(), 1e-16) / 10, gap[0] * 10)
-            mu_k = pl_ratios(fv, f.grad(W[:, 0]) ** 2, f.f_star)
+            mu_k = pl_ratios(fv, run.grad_sq, f.f_star)
             ax2.plot(k, mu_k, "o-", ms=3, label="½f′(x_k)² / (f(x_k) − f*)")
             ax2.axhline(f.mu, color="k", ls="--", label="μ = 1/32")
             ax2.set_yscale("log")
@@ -102,11 +102,12 @@ def two_layer_demo(*, d: int = 50, steps: int = 100, seed: int = 0, device: str 
     Data: n points uniform on the sphere in R^d with Gaussian labels (cached per n).
     """
     import ipywidgets as w
+    import torch
 
     from .data import gaussian_labels, sphere
     from .kernels import gram_infinite
     from .models import init_two_layer
-    from .train import train_two_layer
+    from .train.nets import train_two_layer
 
     cache: dict[int, tuple] = {}
 
@@ -127,12 +128,13 @@ def two_layer_demo(*, d: int = 50, steps: int = 100, seed: int = 0, device: str 
     def redraw(*_):
         start = time.perf_counter()
         X, y, lam0, lam_max = problem(n.value)
-        W0, a = init_two_layer(m.value, d, seed=seed + 2)
+        W0, a = init_two_layer(d, m.value, seed=seed + 2)
         step = eta.value / lam_max
         ax1.clear()
         ax2.clear()
         try:
-            run = train_two_layer(W0, a, X, y, eta=step, steps=steps, record_every=10, device=device)
+            run = train_two_layer(W0, a, X, y, eta=step, steps=steps, record_every=10, device=device,
+                                  dtype=torch.float32)
             k = np.arange(steps + 1)
             ax1.semilogy(k, np.maximum(run.loss, 1e-30), label="measured ½‖u(k) − y‖²")
             ax1.semilogy(k, (1 - step * lam0 / 2) ** k * run.loss[0], "k--", label="Thm 4.1 rate (1 − ηλ₀/2)^k")

@@ -15,7 +15,7 @@ from nbgrader.preprocessors import (
     OverwriteKernelspec,
 )
 
-from ovptools.nbgrader_plugins import RestoreCellMetadata, StripTestTracebacks
+from ovptools.course.nbgrader_plugins import RestoreCellMetadata, StripTestTracebacks
 
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 

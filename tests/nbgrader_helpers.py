@@ -7,7 +7,7 @@ import re
 import shutil
 from pathlib import Path
 
-from ovptools import instructor
+from ovptools.course import instructor
 
 REPO = Path(__file__).resolve().parents[1]
 SOLUTIONS = REPO / "solutions"

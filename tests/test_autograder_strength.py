@@ -9,7 +9,7 @@ import re
 import pytest
 from nbgrader_helpers import ASSIGNMENTS, autograded_scores, scratch_course
 
-from ovptools import instructor
+from ovptools.course import instructor
 
 WITH_MUTANTS = [a for a in ASSIGNMENTS if importlib.util.find_spec(f"mutants.{a}") is not None]
 

@@ -17,7 +17,7 @@ import re
 import pytest
 from nbgrader_helpers import ASSIGNMENTS, scratch_course
 
-from ovptools import instructor
+from ovptools.course import instructor
 
 TIMEOUT = 10  # per-cell seconds for this batch (nbgrader_config.py uses 15)
 MEMORY = 3 * 2**30  # address-space limit for this batch

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from ovptools import instructor
+from ovptools.course import instructor
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

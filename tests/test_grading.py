@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from ovptools.grading import check_array, check_scalar
+from ovptools.course.grading import check_array, check_scalar
 
 
 def test_accepts_a_match_numpy_or_torch():

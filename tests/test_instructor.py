@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from nbgrader_helpers import REPO, scratch_course
 
-from ovptools import check, instructor
+from ovptools.course import check, instructor
 
 BIN = Path(sys.executable).parent
 
@@ -83,7 +83,7 @@ def test_check_reports_an_edited_test_cell(tmp_path):
 
 
 def test_grading_helpers_do_not_import_torch():
-    code = "import sys, ovptools.grading, ovptools; print('torch' in sys.modules)"
+    code = "import sys, ovptools.course.grading, ovptools; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "False"
 

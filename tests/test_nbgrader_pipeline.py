@@ -19,7 +19,7 @@ from nbgrader_helpers import (
     submit,
 )
 
-from ovptools import instructor
+from ovptools.course import instructor
 
 
 @pytest.fixture(scope="module", params=ASSIGNMENTS)

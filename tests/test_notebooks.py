@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from ovptools import instructor
+from ovptools.course import instructor
 
 LECTURES = instructor.lecture_notebooks()
 

@@ -1,0 +1,233 @@
+"""The one place where arguments are checked; every public function of ovptools goes through it.
+
+Every check raises ``ValueError`` naming the argument and saying what was expected, so a student who
+passes the wrong thing learns which argument is wrong and why. The conversions implement the
+conventions of the package docstring: integer input becomes float64, complex input is refused, and
+:func:`like` gives the output the type of the first array argument.
+
+torch is imported only by the functions that need it, so the numpy-only parts of the package (Part I's
+optimizers, the training engine) load without it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import torch
+
+    ArrayLike = np.ndarray | torch.Tensor
+else:
+    ArrayLike = Any
+
+
+def _numeric_array(x: Any, name: str) -> np.ndarray:
+    """``x`` as a numpy array of real numbers (bools and integers become float64)."""
+    try:
+        arr = np.asarray(x)
+    except ValueError:  # numpy >= 1.24 refuses ragged nested lists
+        raise ValueError(f"{name}: expected a rectangular array, got a ragged nested list") from None
+    if arr.dtype == object:
+        raise ValueError(f"{name}: expected a rectangular numeric array, got a ragged or non-numeric one")
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise ValueError(f"{name}: expected real numbers, got complex dtype {arr.dtype}")
+    if not (np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)):
+        raise ValueError(f"{name}: expected a numeric array, got dtype {arr.dtype}")
+    if not np.issubdtype(arr.dtype, np.floating):
+        arr = arr.astype(np.float64)
+    return arr
+
+
+def check_ndim(shape: tuple[int, ...], name: str, ndim: int | tuple[int, ...] | None) -> None:
+    if ndim is None:
+        return
+    allowed = (ndim,) if isinstance(ndim, int) else ndim
+    if len(shape) not in allowed:
+        want = " or ".join(f"{k}-D" for k in allowed)
+        raise ValueError(f"{name}: expected a {want} array, got shape {tuple(shape)}")
+
+
+def as_array(x: Any, name: str, *, ndim: int | tuple[int, ...] | None = None, finite: bool = True) -> np.ndarray:
+    """``x`` (numpy, list, number or a torch tensor) as a float numpy array, checked like :func:`as_tensor`."""
+    if type(x).__module__.startswith("torch"):
+        x = x.detach().cpu().numpy()
+    arr = _numeric_array(x, name)
+    check_ndim(arr.shape, name, ndim)
+    if finite and not np.all(np.isfinite(arr)):
+        bad = int((~np.isfinite(arr)).sum())
+        raise ValueError(f"{name}: contains {bad} NaN or Inf value(s); expected finite numbers")
+    return arr
+
+
+def as_tensor(
+    x: Any,
+    name: str,
+    *,
+    ndim: int | tuple[int, ...] | None = None,
+    dtype: torch.dtype | None = None,
+    device: torch.device | str | None = None,
+    finite: bool = True,
+) -> torch.Tensor:
+    """``x`` as a floating torch tensor, checking its rank and that it is finite.
+
+    numpy arrays share memory with the result where dtypes allow (no copy). Integer and boolean
+    input becomes float64 (or ``dtype``); complex input raises.
+    """
+    import torch
+
+    if isinstance(x, torch.Tensor):
+        t = x
+        if t.is_complex():
+            raise ValueError(f"{name}: expected real numbers, got complex dtype {t.dtype}")
+        if not torch.is_floating_point(t):
+            t = t.to(torch.float64 if dtype is None else dtype)
+    elif isinstance(x, np.ndarray | list | tuple | float | int | np.number):
+        t = torch.from_numpy(np.ascontiguousarray(_numeric_array(x, name)))
+    else:
+        raise ValueError(f"{name}: expected a numpy array or torch tensor, got {type(x).__name__}")
+    if dtype is not None and t.dtype != dtype:
+        t = t.to(dtype)
+    if device is not None:
+        t = t.to(device)
+    check_ndim(tuple(t.shape), name, ndim)
+    if finite and not _all_finite(t):
+        bad = int((~torch.isfinite(t)).sum())
+        raise ValueError(f"{name}: contains {bad} NaN or Inf value(s); expected finite numbers")
+    return t
+
+
+def _all_finite(t: torch.Tensor) -> bool:
+    """True if every entry is finite. A finite sum proves it (NaN and Inf propagate through a
+    sum), at the cost of one fast reduction; only a non-finite sum needs the entrywise check."""
+    import torch
+
+    if t.device.type == "cpu" and t.dtype in (torch.float32, torch.float64):
+        a = t.detach().numpy()
+        return bool(np.isfinite(a.sum())) or bool(np.isfinite(a).all())
+    return bool(torch.isfinite(t.sum())) or bool(torch.isfinite(t).all())
+
+
+def check_same_rows(name_a: str, a: Any, name_b: str, b: Any) -> None:
+    """Raise if ``a`` and ``b`` do not have the same number of rows (samples)."""
+    if a.shape[0] != b.shape[0]:
+        raise ValueError(
+            f"{name_b}: expected {a.shape[0]} rows to match {name_a} "
+            f"(shape {tuple(a.shape)}), got shape {tuple(b.shape)}"
+        )
+
+
+def check_unit_rows(X: Any, name: str = "X", *, tol: float | None = None) -> None:
+    """Raise if some row of ``X`` (numpy or torch) does not have Euclidean norm 1 (up to ``tol``)."""
+    if type(X).__module__.startswith("torch"):
+        import torch
+
+        low = X.dtype in (torch.float16, torch.bfloat16, torch.float32)
+        norms = torch.linalg.vector_norm(X, dim=1).detach().cpu().numpy()
+    else:
+        low = X.dtype in (np.float16, np.float32)
+        norms = np.linalg.norm(X, axis=1)
+    if tol is None:
+        tol = 1e-4 if low else 1e-8
+    err = float(np.abs(norms - 1).max()) if len(norms) else 0.0
+    if err > tol:
+        raise ValueError(
+            f"{name}: the formula assumes unit-norm rows (||x_i|| = 1), but the largest "
+            f"deviation is |‖x_i‖ - 1| = {err:.3g}; normalize with ovptools.normalize_rows({name})"
+        )
+
+
+def check_positive(value: Any, name: str, *, allow_zero: bool = False) -> float:
+    """Raise unless ``value`` is a finite number > 0 (or >= 0 with ``allow_zero``)."""
+    if isinstance(value, bool):
+        raise ValueError(f"{name}: expected a number, got {value!r}")
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: expected a number, got {value!r}") from None
+    ok = math.isfinite(v) and (v >= 0 if allow_zero else v > 0)
+    if not ok:
+        want = "a finite number >= 0" if allow_zero else "a finite number > 0"
+        raise ValueError(f"{name}: expected {want}, got {value!r}")
+    return v
+
+
+def check_count(value: Any, name: str, *, minimum: int = 1) -> int:
+    """Raise unless ``value`` is an integer (Python or numpy) >= ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise ValueError(f"{name}: expected an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def check_choice(value: Any, name: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ValueError(f"{name}: expected one of {', '.join(map(repr, choices))}, got {value!r}")
+    return value
+
+
+def check_seed(seed: Any) -> int:
+    """A seed: a Python or numpy integer (bools are refused)."""
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise ValueError(f"seed: expected an int, got {seed!r}")
+    return int(seed)
+
+
+def rng(seed: Any) -> np.random.Generator:
+    """numpy's generator for ``seed`` (no global random state is touched)."""
+    return np.random.default_rng(check_seed(seed))
+
+
+def like(out: Any, ref: Any) -> ArrayLike:
+    """Give ``out`` (a tensor) the type of ``ref``: a tensor if ``ref`` is one, else a numpy array."""
+    if type(ref).__module__.startswith("torch"):
+        return out
+    return out.detach().cpu().numpy()
+
+
+def two_layer_args(W: Any, a: Any, X: Any | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """Checked tensors (W: m×d, a: m, X: n×d or None), all of W's dtype and device."""
+    Wt = as_tensor(W, "W", ndim=2)
+    if Wt.shape[0] == 0:
+        raise ValueError("W: expected at least one neuron (m >= 1 rows), got shape " + str(tuple(Wt.shape)))
+    at = as_tensor(a, "a", ndim=1, dtype=Wt.dtype, device=Wt.device)
+    if at.shape[0] != Wt.shape[0]:
+        raise ValueError(f"a: expected length m = {Wt.shape[0]} (rows of W), got {at.shape[0]}")
+    if X is None:
+        return Wt, at, None
+    Xt = as_tensor(X, "X", ndim=2, dtype=Wt.dtype, device=Wt.device)
+    if Xt.shape[1] != Wt.shape[1]:
+        raise ValueError(
+            f"X: expected {Wt.shape[1]} columns to match W's d (W has shape {tuple(Wt.shape)}), "
+            f"got shape {tuple(Xt.shape)}"
+        )
+    return Wt, at, Xt
+
+
+def deep_args(Ws: Any, v: Any, X: Any | None = None) -> tuple[list[torch.Tensor], torch.Tensor, torch.Tensor | None]:
+    """Checked tensors for the deep net: Ws = [W_1 (d×m_1), W_2 (m_1×m_2), …], v (m_L), X (n×d)."""
+    import torch
+
+    if isinstance(Ws, np.ndarray | torch.Tensor) or not isinstance(Ws, list | tuple) or len(Ws) == 0:
+        raise ValueError("Ws: expected a non-empty list of weight matrices [W_1, ..., W_L]")
+    Wt = [as_tensor(W, f"Ws[{i}]", ndim=2) for i, W in enumerate(Ws)]
+    ref = Wt[0]
+    Wt = [W.to(dtype=ref.dtype, device=ref.device) for W in Wt]
+    for i, W in enumerate(Wt):
+        if W.shape[1] == 0:
+            raise ValueError(f"Ws[{i}]: expected a width >= 1 (columns), got shape {tuple(W.shape)}")
+    for i in range(1, len(Wt)):
+        if Wt[i].shape[0] != Wt[i - 1].shape[1]:
+            raise ValueError(
+                f"Ws[{i}]: expected {Wt[i - 1].shape[1]} rows (columns of Ws[{i - 1}]), got shape {tuple(Wt[i].shape)}"
+            )
+    vt = as_tensor(v, "v", ndim=1, dtype=ref.dtype, device=ref.device)
+    if vt.shape[0] != Wt[-1].shape[1]:
+        raise ValueError(f"v: expected length {Wt[-1].shape[1]} (columns of Ws[-1]), got {vt.shape[0]}")
+    Xt = None
+    if X is not None:
+        Xt = as_tensor(X, "X", ndim=2, dtype=ref.dtype, device=ref.device)
+        if Xt.shape[1] != Wt[0].shape[0]:
+            raise ValueError(f"X: expected {Wt[0].shape[0]} columns (rows of Ws[0]), got shape {tuple(Xt.shape)}")
+    return Wt, vt, Xt

@@ -1,0 +1,119 @@
+r"""Derivatives of models and losses: Jacobians, tangent kernels, Hessian-vector products and the
+extreme eigenvalues of a Hessian (which Part IV's saddle points need).
+
+Orientation used throughout the course: ``J`` is n×p (one row per sample, one column per parameter),
+so the tangent kernel is :math:`K = J J^\top` (n×n).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+from ._validate import ArrayLike, as_tensor, check_count, check_seed, like
+
+
+def _trainable(model: nn.Module) -> dict[str, torch.Tensor]:
+    if not isinstance(model, nn.Module):
+        raise ValueError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
+    params = {k: p.detach() for k, p in model.named_parameters() if p.requires_grad}
+    if not params:
+        raise ValueError("model: has no trainable parameters (none with requires_grad=True)")
+    return params
+
+
+def jacobian(model: nn.Module, X: ArrayLike) -> torch.Tensor:
+    r"""Jacobian J ∈ R^{n×p} of a scalar-output model's predictions w.r.t. all its trainable
+    parameters (flattened and concatenated in ``named_parameters`` order), via ``torch.func``.
+    A model whose output has shape (n, 1) counts as scalar-output."""
+    from torch.func import functional_call, jacrev, vmap
+
+    params = _trainable(model)
+    ref = next(iter(params.values()))
+    Xt = as_tensor(X, "X", ndim=2, dtype=ref.dtype, device=ref.device)
+    buffers = dict(model.named_buffers())
+
+    def f(p: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+        out = functional_call(model, (p, buffers), (x[None],))
+        if out.numel() != 1:
+            raise ValueError(f"model: expected a scalar output per sample, got shape {tuple(out.shape)}")
+        return out.reshape(())
+
+    jac = vmap(jacrev(f), (None, 0))(params, Xt)
+    return torch.cat([j.reshape(Xt.shape[0], -1) for j in jac.values()], dim=1)
+
+
+def tangent_kernel(model: nn.Module, X: ArrayLike) -> torch.Tensor:
+    r"""Tangent kernel K = J Jᵀ (n×n) of any scalar-output torch model (generic, via
+    :func:`jacobian`); use :func:`ovptools.empirical_ntk` for deep ReLU MLPs, which is much faster."""
+    J = jacobian(model, X)
+    return J @ J.T
+
+
+def hvp(loss: Callable[[torch.Tensor], torch.Tensor], w: ArrayLike, vec: ArrayLike) -> ArrayLike:
+    r"""Hessian-vector product :math:`\nabla^2 L(w)\,v` of a scalar function ``loss`` of a flat
+    parameter vector, by forward-over-reverse differentiation (never forms the p×p Hessian).
+    The result has the type of ``w``."""
+    from torch.func import grad, jvp
+
+    wt = as_tensor(w, "w", ndim=1)
+    vt = as_tensor(vec, "vec", ndim=1, dtype=wt.dtype, device=wt.device)
+    if vt.shape != wt.shape:
+        raise ValueError(f"vec: expected shape {tuple(wt.shape)} to match w, got {tuple(vt.shape)}")
+    _, out = jvp(grad(_scalar(loss)), (wt.detach(),), (vt,))
+    return like(out, w)
+
+
+def _scalar(loss: Callable[[torch.Tensor], torch.Tensor]) -> Callable[[torch.Tensor], torch.Tensor]:
+    if not callable(loss):
+        raise ValueError(f"loss: expected a function of a parameter vector, got {type(loss).__name__}")
+
+    def f(w: torch.Tensor) -> torch.Tensor:
+        out = loss(w)
+        if not isinstance(out, torch.Tensor) or out.numel() != 1:
+            raise ValueError("loss: expected it to return a scalar torch tensor")
+        return out.reshape(())
+
+    return f
+
+
+def hessian_extremes(
+    loss: Callable[[torch.Tensor], torch.Tensor], w: ArrayLike, *, iters: int = 100, seed: int = 0
+) -> tuple[float, float]:
+    r"""The largest and the smallest eigenvalue of :math:`\nabla^2 L(w)`, by the Lanczos method on
+    Hessian-vector products (full re-orthogonalization; exact once ``iters`` ≥ p).
+
+    A negative smallest eigenvalue at a critical point marks a strict saddle. Returns
+    ``(lambda_max, lambda_min)``.
+    """
+    from torch.func import grad, jvp
+
+    wt = as_tensor(w, "w", ndim=1).detach()
+    iters = min(check_count(iters, "iters"), wt.numel())
+    g = torch.Generator().manual_seed(check_seed(seed))
+    gradient = grad(_scalar(loss))
+    q = torch.randn(wt.numel(), generator=g, dtype=torch.float64).to(wt)
+    Q = [q / torch.linalg.vector_norm(q)]
+    alphas, betas = [], []
+    for j in range(iters):
+        z = jvp(gradient, (wt,), (Q[j],))[1]
+        alphas.append(float(Q[j] @ z))
+        basis = torch.stack(Q)
+        z = z - basis.T @ (basis @ z)  # full re-orthogonalization against every earlier vector
+        z = z - basis.T @ (basis @ z)
+        b = float(torch.linalg.vector_norm(z))
+        if j == iters - 1 or b < 1e-12 * max(1.0, abs(alphas[-1])):
+            break
+        betas.append(b)
+        Q.append(z / b)
+    T = torch.diag(torch.tensor(alphas, dtype=torch.float64))
+    if betas:
+        off = torch.tensor(betas, dtype=torch.float64)
+        T += torch.diag(off, 1) + torch.diag(off, -1)
+    ritz = torch.linalg.eigvalsh(T)
+    return float(ritz[-1]), float(ritz[0])
+
+
+__all__ = ["jacobian", "tangent_kernel", "hvp", "hessian_extremes"]

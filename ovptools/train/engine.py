@@ -1,0 +1,166 @@
+r"""The one training loop of the course. A *problem* knows how to evaluate its loss and take one
+step; *recorders* measure what the lectures plot; :func:`descend` runs the loop, stops a diverging
+run with a message that names the step size and the iteration, and returns a :class:`Run`.
+
+This module needs numpy only: Part I's optimizers on numpy vectors use it without torch.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from .._validate import check_count, check_positive
+
+
+class DivergenceError(ArithmeticError):
+    """Training blew up: the loss became NaN/Inf or grew far beyond its starting value."""
+
+
+class Problem(Protocol):
+    """What :func:`descend` needs from a training problem (see :mod:`ovptools.train.problems`)."""
+
+    device: str
+
+    def loss(self) -> float | np.ndarray:
+        """The objective at the current parameters (one number, or one per run for a batch of runs)."""
+
+    def step(self, k: int) -> None:
+        """Update the parameters in place: iterate k → k + 1."""
+
+    def eta(self, k: int) -> float:
+        """The step size used at iteration k."""
+
+    def hint(self) -> str:
+        """What to try after a divergence (e.g. the stable range of step sizes)."""
+
+    def state(self) -> dict[str, Any]:
+        """Initial and current parameters (and anything else worth returning), as numpy arrays."""
+
+
+Recorder = Callable[[Any], Any]
+"""A function of the problem, called at the recorded steps; returns a number or an array."""
+
+
+@dataclass
+class Run:
+    """The record of one training run (every array is numpy).
+
+    ``loss[k]`` is the objective at iterate k for every k = 0..T (length T + 1, or shorter when a
+    ``stop`` rule ended the run early); a run asked to evaluate it only every ``loss_every`` steps
+    (long SGD runs, where the full loss costs n times a step) keeps the indexing and holds NaN in
+    between. ``steps`` are the iterations at which the recorders ran
+    (every ``record_every`` steps, and the last one); ``records[name][j]`` was measured at
+    ``steps[j]``. ``state`` holds the initial and final parameters under the problem's names
+    (e.g. ``W0`` and ``W``). Records and state entries are also attributes: ``run.lambda_min``,
+    ``run.W0``.
+    """
+
+    loss: np.ndarray
+    steps: np.ndarray
+    records: dict[str, np.ndarray] = field(default_factory=dict)
+    state: dict[str, Any] = field(default_factory=dict)
+    eta: float = math.nan
+    device: str = "cpu"
+
+    def __getattr__(self, name: str) -> Any:
+        for where in ("records", "state"):
+            table = self.__dict__.get(where, {})
+            if name in table:
+                return table[name]
+        raise AttributeError(
+            f"Run has no record or state {name!r}; recorded: {sorted(self.__dict__.get('records', {}))}, "
+            f"state: {sorted(self.__dict__.get('state', {}))}"
+        )
+
+
+def show_progress(progress: bool | None) -> bool:
+    """Progress bars show in an interactive notebook, not under tests, grading or ``ovp-instructor lectures``."""
+    if progress is not None:
+        return bool(progress)
+    if any(os.environ.get(v) for v in ("PYTEST_CURRENT_TEST", "NBGRADER_EXECUTION", "OVP_NO_PROGRESS")):
+        return False
+    return "ipykernel" in sys.modules
+
+
+def _iterations(count: int, progress: bool | None, desc: str):
+    if show_progress(progress):
+        from tqdm.auto import trange
+
+        return trange(count, desc=desc, leave=False)
+    return range(count)
+
+
+def descend(
+    problem: Problem,
+    *,
+    steps: int,
+    recorders: Mapping[str, Recorder] | None = None,
+    record_every: int = 1,
+    blowup: float = 1e6,
+    stop: Callable[[Any], bool] | None = None,
+    loss_every: int = 1,
+    progress: bool | None = None,
+    desc: str = "GD",
+) -> Run:
+    """Run ``steps`` iterations of ``problem`` and return the :class:`Run`.
+
+    The loss is evaluated at every iterate k (every ``loss_every``-th with that option, and at the
+    last); the recorders run at k = 0, ``record_every``, …, and at the last iterate. Raises :class:`DivergenceError` if the loss becomes NaN/Inf or grows by more
+    than ``blowup`` times its initial size. ``stop(loss_k)`` returning True ends the run at iterate k.
+    """
+    steps = check_count(steps, "steps", minimum=0)
+    record_every = check_count(record_every, "record_every")
+    loss_every = check_count(loss_every, "loss_every")
+    blowup = check_positive(blowup, "blowup")
+    recorders = dict(recorders or {})
+    losses: list[Any] = []
+    rec_k: list[int] = []
+    recs: dict[str, list[Any]] = {name: [] for name in recorders}
+    skipped: Any = math.nan
+    for k in _iterations(steps + 1, progress, desc):
+        last = k == steps
+        if k % loss_every == 0 or last:
+            value = problem.loss()
+            _check(value, losses[0] if losses else value, k, problem, blowup)
+            skipped = np.full_like(np.asarray(value, dtype=float), np.nan)
+            last = last or (stop is not None and bool(stop(value)))
+        else:
+            value = skipped
+        losses.append(value)
+        if k % record_every == 0 or last:
+            rec_k.append(k)
+            for name, rec in recorders.items():
+                recs[name].append(rec(problem))
+        if last:
+            break
+        problem.step(k)
+    return Run(
+        loss=np.array(losses, dtype=float),
+        steps=np.array(rec_k),
+        records={name: np.array(v) for name, v in recs.items()},
+        state=problem.state(),
+        eta=problem.eta(0),
+        device=problem.device,
+    )
+
+
+def _check(value: Any, first: Any, k: int, problem: Problem, blowup: float) -> None:
+    v, v0 = np.asarray(value, dtype=float), np.asarray(first, dtype=float)
+    bad = ~np.isfinite(v) | (v > v0 + blowup * np.maximum(np.abs(v0), 1e-12))
+    if not bad.any():
+        return
+    j = int(np.flatnonzero(bad.ravel())[0])
+    now, start = float(v.ravel()[j]), float(v0.ravel()[j])
+    what = "became NaN/Inf" if not math.isfinite(now) else f"grew from {start:.3g} to {now:.3g}"
+    which = f" (run {j} of the batch)" if v.ndim else ""
+    raise DivergenceError(
+        f"training diverged at iteration {k} with step size eta = {problem.eta(max(k - 1, 0)):g}{which}: "
+        f"the loss {what}. {problem.hint()}"
+    )

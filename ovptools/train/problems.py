@@ -1,0 +1,166 @@
+r"""Training problems for networks, on any torch device: the two-layer net with its gradient written
+out (Du et al.), and any torch module trained by autograd with full-batch GD or minibatch SGD.
+
+Loss convention (Du et al.): a sum over samples, not a mean. ``"square"``:
+:math:`\frac12\sum_i (f(x_i) - y_i)^2`; ``"logistic"``: :math:`\sum_i \log(1 + e^{-y_i f(x_i)})`, y_i = ±1.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from .._device import generator, resolve_device
+from .._validate import as_tensor, check_choice, check_count, check_positive, check_same_rows, two_layer_args
+
+LOSSES = ("square", "logistic")
+
+
+def sum_loss(kind: str, f: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    if kind == "square":
+        return 0.5 * ((f - y) ** 2).sum()
+    return torch.nn.functional.softplus(-y * f).sum()
+
+
+def targets(y, X: torch.Tensor) -> torch.Tensor:
+    yt = as_tensor(y, "y", ndim=1, dtype=X.dtype, device=X.device)
+    check_same_rows("X", X, "y", yt)
+    return yt
+
+
+class TwoLayerProblem:
+    r"""Full-batch GD on L(W) = ½‖u − y‖² for u = (1/√m) σ(X Wᵀ) a, with the paper's gradient
+
+    .. math:: w_r \leftarrow w_r - \eta\,\frac{a_r}{\sqrt m}\sum_i (u_i - y_i)\,1\{w_r^\top x_i \ge 0\}\,x_i
+
+    (and a_r ← a_r − η(1/√m)Σ_i (u_i − y_i)σ(w_rᵀx_i) with ``train_a``). Works on Wᵀ (d×m) so both
+    products per step have contiguous operands; the forward pass of iterate k is shared by the loss,
+    the recorders and the step.
+    """
+
+    def __init__(self, W0, a0, X, y, *, eta, train_a=False, device="auto", dtype=None) -> None:
+        Wt, at, Xt = two_layer_args(W0, a0, X)
+        dtype = Wt.dtype if dtype is None else dtype
+        dev = resolve_device(device, dtype)
+        self.device = str(dev)
+        self._eta = check_positive(eta, "eta")
+        self.train_a = bool(train_a)
+        self.X = Xt.to(dev, dtype)
+        self.y = targets(y, Xt).to(dev, dtype)
+        self.XT = self.X.T.contiguous()
+        self.WT0 = Wt.to(dev, dtype).T.contiguous()
+        self.WT = self.WT0.clone()
+        self.a0 = at.to(dev, dtype)
+        self.a = self.a0.clone()
+        self.root_m = math.sqrt(self.WT.shape[1])
+        self.S0 = self.X @ self.WT0 >= 0
+        self._cache: tuple[torch.Tensor, torch.Tensor] | None = None
+
+    def forward(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(pre-activations X W(k)ᵀ, residual u(k) − y) of the current iterate, computed once."""
+        if self._cache is None:
+            pre = self.X @ self.WT
+            self._cache = pre, torch.where(pre >= 0, pre, 0.0) @ self.a / self.root_m - self.y
+        return self._cache
+
+    def loss(self) -> float:
+        r = self.forward()[1]
+        return 0.5 * float(r @ r)
+
+    def step(self, k: int) -> None:
+        pre, r = self.forward()
+        # ∂L/∂w_r = (a_r/√m) Σ_i r_i 1{w_rᵀx_i ≥ 0} x_i, for all r at once (as a d×m matrix)
+        grad_WT = (self.XT @ torch.where(pre >= 0, r[:, None], 0.0)) * (self.a / self.root_m)
+        if self.train_a:
+            self.a = self.a - self._eta * (torch.where(pre >= 0, pre, 0.0).T @ r) / self.root_m
+        self.WT = self.WT - self._eta * grad_WT
+        self._cache = None
+
+    def eta(self, k: int) -> float:
+        return self._eta
+
+    def hint(self) -> str:
+        from ..kernels import gram_empirical
+
+        lam_max = float(torch.linalg.eigvalsh(gram_empirical(self.WT0.T, self.X).cpu().double())[-1])
+        return (f"GD on this loss is stable only for eta < 2/λ_max(H(0)) = {2 / lam_max:.3g}; "
+                f"try eta <= {1 / lam_max:.3g}.")
+
+    def state(self) -> dict:
+        pre, r = self.forward()
+        return {"W0": self.WT0.T.cpu().numpy().copy(), "W": self.WT.T.cpu().numpy().copy(),
+                "a0": self.a0.cpu().numpy(), "a": self.a.cpu().numpy(), "u": (r + self.y).cpu().numpy()}
+
+
+class ModuleProblem:
+    """(S)GD by autograd on every trainable parameter of a scalar-output torch module.
+
+    With ``batch_size`` B < n each step uses B samples drawn without replacement (reshuffled after
+    each pass, seeded by ``seed``) and the unbiased gradient (n/B)·Σ_{i∈B}∇ℓ_i of the summed loss;
+    ``None`` is full-batch GD. ``loss()`` is always the full-batch objective.
+    """
+
+    def __init__(self, model, X, y, *, eta, loss="square", batch_size=None, seed=0) -> None:
+        if not isinstance(model, nn.Module):
+            raise ValueError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
+        self.model = model
+        self.params = [p for p in model.parameters() if p.requires_grad]
+        if not self.params:
+            raise ValueError("model: has no trainable parameters (none with requires_grad=True)")
+        ref = self.params[0]
+        self.device = str(ref.device)
+        self._eta = check_positive(eta, "eta")
+        self.kind = check_choice(loss, "loss", LOSSES)
+        self.X = as_tensor(X, "X", ndim=2, dtype=ref.dtype, device=ref.device)
+        self.y = targets(y, self.X)
+        n = self.X.shape[0]
+        self.B = n if batch_size is None else check_count(batch_size, "batch_size")
+        if self.B > n:
+            raise ValueError(f"batch_size: expected at most n = {n}, got {self.B}")
+        self._gen = generator(seed)
+        self._perm, self._pos = torch.randperm(n, generator=self._gen), 0
+        self._graph: torch.Tensor | None = None
+
+    def outputs(self, X: torch.Tensor) -> torch.Tensor:
+        out = self.model(X)
+        if out.ndim == 2 and out.shape[1] == 1:
+            out = out[:, 0]  # an nn.Linear(k, 1) head: one prediction per row
+        if out.shape != (X.shape[0],):
+            raise ValueError(f"model: expected one output per sample, shape ({X.shape[0]},) or "
+                             f"({X.shape[0]}, 1), got {tuple(out.shape)}")
+        return out
+
+    def loss(self) -> float:
+        if self.B == self.X.shape[0]:  # full batch: keep the graph for the step
+            self._graph = sum_loss(self.kind, self.outputs(self.X), self.y)
+            return float(self._graph.detach())
+        with torch.no_grad():
+            return float(sum_loss(self.kind, self.outputs(self.X), self.y))
+
+    def step(self, k: int) -> None:
+        n = self.X.shape[0]
+        if self.B < n:
+            if self._pos + self.B > n:
+                self._perm, self._pos = torch.randperm(n, generator=self._gen), 0
+            idx = self._perm[self._pos : self._pos + self.B].to(self.X.device)
+            self._pos += self.B
+            obj = sum_loss(self.kind, self.outputs(self.X[idx]), self.y[idx]) * (n / self.B)
+        else:
+            obj = self._graph if self._graph is not None else sum_loss(self.kind, self.outputs(self.X), self.y)
+        grads = torch.autograd.grad(obj, self.params)
+        self._graph = None
+        with torch.no_grad():
+            for p, g in zip(self.params, grads):
+                p -= self._eta * g
+
+    def eta(self, k: int) -> float:
+        return self._eta
+
+    def hint(self) -> str:
+        return ("Try a step size 10x smaller: for the square loss GD is stable only below "
+                "2/λ_max of the tangent kernel, which grows with width and depth.")
+
+    def state(self) -> dict:
+        return {}
