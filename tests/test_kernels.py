@@ -27,7 +27,7 @@ def gram_empirical_loops(W, X):
 
 @pytest.mark.parametrize("n,d,m", [(1, 2, 1), (5, 3, 7), (12, 4, 40)])
 def test_gram_empirical_matches_loops(n, d, m, dtype, device):
-    X, (W, _) = ov.sphere(n, d, seed=1), ov.init_two_layer(m, d, seed=2)
+    X, (W, _) = ov.sphere(n, d, seed=1), ov.init_two_layer(d, m, seed=2)
     H = ov.gram_empirical(_t(W, dtype, device), _t(X, dtype, device))
     assert isinstance(H, torch.Tensor) and H.dtype == dtype and H.device.type == device
     np.testing.assert_allclose(H.cpu().numpy(), gram_empirical_loops(W, X), rtol=tol(dtype), atol=tol(dtype))
@@ -85,7 +85,7 @@ def test_gram_empirical_converges_to_infinite_like_one_over_sqrt_m():
     widths = [100, 400, 1600, 6400]
     errs = []
     for m in widths:
-        e = [np.linalg.norm(ov.gram_empirical(ov.init_two_layer(m, 5, seed=s)[0], X) - Hinf, 2) for s in range(20)]
+        e = [np.linalg.norm(ov.gram_empirical(ov.init_two_layer(5, m, seed=s)[0], X) - Hinf, 2) for s in range(20)]
         errs.append(np.mean(e))
     slope = np.polyfit(np.log(widths), np.log(errs), 1)[0]
     assert -0.6 < slope < -0.4, slope
@@ -97,7 +97,7 @@ def test_relu_nngp_matches_monte_carlo_and_two_layer_ntk():
     A = np.maximum(X @ w.T, 0)
     np.testing.assert_allclose(ov.relu_nngp(X), A @ A.T / len(w), atol=5e-3)
     # Both layers trained: the two-layer tangent kernel is H(W) + K1(W) → H∞ + K₁.
-    W, a = ov.init_two_layer(200_000, 3, seed=1)
+    W, a = ov.init_two_layer(3, 200_000, seed=1)
     K = ov.tangent_kernel(ov.TwoLayerNet(W, a, train_a=True), X).numpy()
     np.testing.assert_allclose(K, ov.gram_infinite(X) + ov.relu_nngp(X), atol=1e-2)
 
@@ -105,7 +105,7 @@ def test_relu_nngp_matches_monte_carlo_and_two_layer_ntk():
 def test_first_layer_tangent_kernel_is_the_gram_matrix():
     # H(W) is exactly JJᵀ for the Jacobian of u w.r.t. W (no ties at random weights).
     X = ov.sphere(8, 4, seed=0)
-    W, a = ov.init_two_layer(50, 4, seed=1)
+    W, a = ov.init_two_layer(4, 50, seed=1)
     K = ov.tangent_kernel(ov.TwoLayerNet(W, a), X).numpy()
     np.testing.assert_allclose(K, ov.gram_empirical(W, X), rtol=1e-10)
 
@@ -156,10 +156,10 @@ def test_relu_ntk_infinite_is_the_wide_limit(depth):
     theta = ov.relu_ntk_infinite(X, depth)
     np.testing.assert_allclose(np.diag(theta), depth)  # Θ(x, x) = L on the unit sphere
     errs = []
-    for m in [64, 1024]:
-        e = [np.abs(ov.empirical_ntk(*ov.init_deep(5, m, depth, seed=s), X) * 2 / m - theta).max() for s in range(4)]
+    for m in [64, 4096]:  # 64x wider: the error should shrink about 8x (fluctuations ∝ m^(-1/2))
+        e = [np.abs(ov.empirical_ntk(*ov.init_deep(5, m, depth, seed=s), X) * 2 / m - theta).max() for s in range(8)]
         errs.append(np.mean(e))
-    assert errs[1] < errs[0] / 2.5 and errs[1] < 0.25 * depth
+    assert errs[1] < errs[0] / 4 and errs[1] < 0.1 * depth
     if depth == 1:
         np.testing.assert_allclose(theta, 2 * ov.gram_infinite(X))
 

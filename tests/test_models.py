@@ -7,7 +7,7 @@ import ovptools as ov
 
 def test_two_layer_forward_matches_its_formula(dtype, device):
     X = ov.sphere(9, 4, seed=0)
-    W, a = ov.init_two_layer(13, 4, seed=1)
+    W, a = ov.init_two_layer(4, 13, seed=1)
     brute = [sum(a[r] * max(W[r] @ x, 0) for r in range(13)) / np.sqrt(13) for x in X]
     u = ov.two_layer_forward(*(torch.as_tensor(t, dtype=dtype, device=device) for t in (W, a, X)))
     assert u.shape == (9,) and u.dtype == dtype
@@ -19,10 +19,10 @@ def test_two_layer_forward_matches_its_formula(dtype, device):
 
 def test_antisymmetric_init_gives_zero_output():
     X = ov.sphere(20, 5, seed=0)
-    W, a = ov.init_two_layer(100, 5, seed=1, antisymmetric=True)
+    W, a = ov.init_two_layer(5, 100, seed=1, antisymmetric=True)
     np.testing.assert_allclose(ov.two_layer_forward(W, a, X), 0, atol=1e-12)
     with pytest.raises(ValueError, match="m: .*even"):
-        ov.init_two_layer(7, 5, seed=0, antisymmetric=True)
+        ov.init_two_layer(5, 7, seed=0, antisymmetric=True)
 
 
 def test_deep_forward_matches_module_and_loop():

@@ -14,7 +14,7 @@ def problem():
 
 def test_gd_gradient_matches_autograd(problem):
     X, y, lam_max = problem
-    W, a = ov.init_two_layer(64, 20, seed=2)
+    W, a = ov.init_two_layer(20, 64, seed=2)
     eta = 0.5 / lam_max
     run = ov.train_two_layer(W, a, X, y, eta=eta, steps=1, device="cpu", dtype=torch.float64)
     net = ov.TwoLayerNet(W, a)
@@ -26,7 +26,7 @@ def test_gd_gradient_matches_autograd(problem):
 
 def test_training_both_layers_matches_autograd(problem):
     X, y, lam_max = problem
-    W, a = ov.init_two_layer(64, 20, seed=2)
+    W, a = ov.init_two_layer(20, 64, seed=2)
     run = ov.train_two_layer(W, a, X, y, eta=0.1, steps=1, train_a=True, device="cpu", dtype=torch.float64)
     net = ov.TwoLayerNet(W, a, train_a=True)
     (0.5 * ((net(torch.as_tensor(X)) - torch.as_tensor(y)) ** 2).sum()).backward()
@@ -38,7 +38,7 @@ def test_wide_net_loss_falls_linearly_under_du_bound(problem, device):
     # Thm 4.1: ‖u(k) − y‖² ≤ (1 − ηλ₀/2)^k ‖u(0) − y‖² for a wide enough net.
     X, y, lam_max = problem
     lam0 = ov.lambda_min(ov.gram_infinite(X))
-    W, a = ov.init_two_layer(8192, 20, seed=3)
+    W, a = ov.init_two_layer(20, 8192, seed=3)
     eta = 1 / lam_max
     run = ov.train_two_layer(W, a, X, y, eta=eta, steps=60, record_every=20, device=device, dtype=torch.float64)
     k = np.arange(61)
@@ -52,7 +52,7 @@ def test_wide_net_loss_falls_linearly_under_du_bound(problem, device):
 
 def test_distances_are_measured_from_the_stored_init(problem, dtype, device):
     X, y, lam_max = problem
-    W, a = ov.init_two_layer(256, 20, seed=4)
+    W, a = ov.init_two_layer(20, 256, seed=4)
     W_before = W.copy()
     run = ov.train_two_layer(W, a, X, y, eta=1 / lam_max, steps=30, record_every=10, device=device, dtype=dtype)
     np.testing.assert_array_equal(W, W_before)  # the caller's array is not modified
@@ -70,14 +70,14 @@ def test_weights_move_less_as_width_grows(problem):
     X, y, lam_max = problem
     dist = []
     for m in [256, 4096]:
-        W, a = ov.init_two_layer(m, 20, seed=5)
+        W, a = ov.init_two_layer(20, m, seed=5)
         dist.append(ov.train_two_layer(W, a, X, y, eta=1 / lam_max, steps=50, track_gram=False).max_distance[-1])
     assert dist[1] < dist[0] / 2.5  # theory: a factor √16 = 4
 
 
 def test_divergence_names_step_and_iteration(problem):
     X, y, lam_max = problem
-    W, a = ov.init_two_layer(256, 20, seed=6)
+    W, a = ov.init_two_layer(20, 256, seed=6)
     with pytest.raises(ov.DivergenceError, match=r"iteration \d+ with step size eta = .*stable only for eta <"):
         ov.train_two_layer(W, a, X, y, eta=20 / lam_max, steps=200, track_gram=False)
 
@@ -121,17 +121,17 @@ def test_deep_divergence():
         ov.train_deep(Ws, v, X, y, eta=10.0, steps=50)
 
 
-def test_train_gd_tracks_the_tangent_kernel():
+def test_train_model_tracks_the_tangent_kernel():
     X, y = ov.sphere(12, 10, seed=0), ov.gaussian_labels(12, seed=1)
     g = np.random.default_rng(2)
     net = ov.OneLayerNet(g.standard_normal((100, 10)), g.choice([-1.0, 1.0], 100) / np.sqrt(100), slope=0.2)
     K0 = ov.tangent_kernel(net, X).numpy()
     eta = 1 / np.linalg.eigvalsh(K0)[-1]
-    run = ov.train_gd(net, X, y, eta=eta, steps=200, record_every=50)
+    run = ov.train_model(net, X, y, eta=eta, steps=200, record_every=50)
     assert list(run.steps) == [0, 50, 100, 150, 200]
     assert np.all(run.lambda_min > 0.5 * run.lambda_min[0])  # wide: the kernel barely moves
     # PL: each step shrinks the loss at least by (1 − η λ_min) (checked against the smallest λ_min seen)
     assert run.loss[-1] <= (1 - eta * run.lambda_min.min()) ** 200 * run.loss[0]
     assert run.lambda_min[0] == pytest.approx(ov.lambda_min(K0), rel=1e-6)
     with pytest.raises(ov.DivergenceError, match="step size eta = 1000"):
-        ov.train_gd(net, X, y, eta=1000.0, steps=50, track_kernel=False)
+        ov.train_model(net, X, y, eta=1000.0, steps=50, track_kernel=False)

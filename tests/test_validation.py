@@ -7,7 +7,7 @@ import torch
 import ovptools as ov
 
 X = ov.sphere(5, 3, seed=0)
-W, a = ov.init_two_layer(4, 3, seed=1)
+W, a = ov.init_two_layer(3, 4, seed=1)
 Ws, v = ov.init_deep(3, 4, 2, seed=2)
 y = ov.gaussian_labels(5, seed=3)
 NAN_X = X.copy()
@@ -47,8 +47,8 @@ NAN_X[1, 1] = np.nan
         (lambda: ov.train_two_layer(W, a, X, y, eta=0.1, steps=1, device="tpu"), r"device: expected 'auto'"),
         (lambda: ov.train_deep(Ws, v, X, y, eta=0.1, steps=1, batch_size=6), r"batch_size: expected at most n = 5"),
         (lambda: ov.train_deep(Ws, v, X, y * np.nan, eta=0.1, steps=1), r"y: contains 5 NaN or Inf"),
-        (lambda: ov.init_two_layer(0, 3, seed=0), r"m: expected an integer >= 1"),
-        (lambda: ov.init_two_layer(4, 3, seed=0, scale=0), r"scale: expected a finite number > 0"),
+        (lambda: ov.init_two_layer(3, 0, seed=0), r"m: expected an integer >= 1"),
+        (lambda: ov.init_two_layer(3, 4, seed=0, scale=0), r"scale: expected a finite number > 0"),
         (lambda: ov.init_deep(3, 4, 0, seed=0), r"depth: expected an integer >= 1"),
         (lambda: ov.sphere(-1, 3, seed=0), r"n: expected an integer >= 1"),
         (lambda: ov.teacher_data(5, 3, 0, seed=0), r"k0: expected an integer >= 1"),
@@ -67,11 +67,144 @@ def test_cuda_request_without_gpu_is_explained():
             ov.resolve_device("cuda")
 
 
-def test_auto_device_prefers_cuda_then_cpu():
-    dev = ov.resolve_device("auto")
-    mps = getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
-    assert dev.type == ("cuda" if torch.cuda.is_available() else "mps" if mps else "cpu")
+@pytest.fixture
+def fake_devices(monkeypatch):
+    """Pretend which accelerators torch sees: fake_devices(cuda=False, mps=True)."""
+
+    def fake(*, cuda: bool, mps: bool) -> None:
+        monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+        monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
+
+    return fake
+
+
+def test_auto_device_prefers_cuda_then_mps_then_cpu(fake_devices):
+    fake_devices(cuda=True, mps=True)
+    assert ov.resolve_device("auto").type == "cuda"
+    fake_devices(cuda=False, mps=True)
+    assert ov.resolve_device("auto").type == "mps" and ov.resolve_device(None).type == "mps"
+    fake_devices(cuda=False, mps=False)
+    assert ov.resolve_device("auto").type == "cpu"
     assert ov.resolve_device("cpu").type == "cpu"
+
+
+def test_float64_work_never_lands_on_mps(fake_devices):
+    # regression: on an Apple laptop "auto" picked MPS, which has no float64
+    fake_devices(cuda=False, mps=True)
+    assert ov.resolve_device("auto", torch.float64).type == "cpu"
+    assert ov.resolve_device("auto", torch.float32).type == "mps"
+    with pytest.raises(ValueError, match="dtype: float64 is not supported on 'mps'"):
+        ov.resolve_device("mps", torch.float64)
+    run = ov.train_two_layer(W, a, X, y, eta=0.1, steps=2, dtype=torch.float64)  # device="auto"
+    assert run.device == "cpu" and run.W.dtype == np.float64
+    run = ov.train_deep(Ws, v, X, y, eta=0.01, steps=2)  # numpy float64 weights: float64, so the CPU
+    assert run.device == "cpu"
+
+
+def test_seeds_accept_numpy_integers():
+    np.testing.assert_array_equal(ov.sphere(4, 3, seed=np.int64(5)), ov.sphere(4, 3, seed=5))
+    np.testing.assert_array_equal(ov.init_deep(3, 4, 2, seed=np.int32(1))[1], ov.init_deep(3, 4, 2, seed=1)[1])
+    run = ov.train_deep(Ws, v, X, y, eta=0.01, steps=2, batch_size=2, seed=np.int64(3))
+    assert len(run.loss) == 3
+    with pytest.raises(ValueError, match="seed: expected an int"):
+        ov.sphere(4, 3, seed=1.5)
+
+
+def test_integer_input_becomes_float64():
+    H = ov.gram_infinite(np.eye(3, dtype=int))
+    assert H.dtype == np.float64
+    assert ov.two_layer_forward(np.ones((2, 3), dtype=int), [1, -1], np.eye(3, dtype=int)).dtype == np.float64
+    assert ov.gram_infinite(torch.eye(3, dtype=torch.int64)).dtype == torch.float64
+
+
+def test_relu_derivative_at_zero_is_one_in_every_model():
+    # ties w_rᵀx_i = 0 exactly: the two-layer Gram matrix and the deep NTK both equal J Jᵀ under autograd
+    Xi = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]) / np.array([[1.0], [1.0], [np.sqrt(2)]])
+    Wt = np.array([[0.0, 1.0], [0.0, -1.0], [1.0, -1.0]])
+    at = np.array([1.0, -1.0, 1.0])
+    K = ov.tangent_kernel(ov.TwoLayerNet(Wt, at), Xi).numpy()
+    np.testing.assert_allclose(ov.gram_empirical(Wt, Xi), K, atol=1e-15)
+    deep = [Wt.T.copy(), np.eye(3)]
+    K = ov.tangent_kernel(ov.DeepReLUNet(deep, at), Xi).numpy()
+    np.testing.assert_allclose(ov.empirical_ntk(deep, at, Xi), K, atol=1e-15)
+    z = torch.zeros(1, requires_grad=True)
+    ov.models.relu(z).sum().backward()
+    assert z.grad.item() == 1.0
+
+
+def test_models_with_an_n_by_1_output_train_like_flat_ones():
+    # regression: (model(X) - y) broadcast an (n, 1) output against y into an n×n loss
+    torch.manual_seed(0)
+    head = torch.nn.Linear(3, 1).double()
+    flat = torch.nn.Linear(3, 1).double()
+    flat.load_state_dict(head.state_dict())
+
+    class Flat(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lin = flat
+
+        def forward(self, Z):
+            return self.lin(Z)[:, 0]
+
+    w0, b0 = head.weight.detach().numpy()[0].copy(), head.bias.item()
+    r1 = ov.train_model(head, X, y, eta=0.05, steps=5, track_kernel=False)
+    r2 = ov.train_model(Flat(), X, y, eta=0.05, steps=5, track_kernel=False)
+    np.testing.assert_allclose(r1.loss, r2.loss, rtol=1e-12)
+    assert r1.loss[0] == pytest.approx(0.5 * np.sum((X @ w0 + b0 - y) ** 2), rel=1e-12)
+    with pytest.raises(ValueError, match=r"model: expected one output per sample"):
+        ov.train_model(torch.nn.Linear(3, 2).double(), X, y, eta=0.1, steps=1)
+
+
+def test_min_separation_with_many_classes():
+    # regression: labels 0…9 were split as y > 0 against y <= 0
+    Xd, yd, _, _ = ov.digits((3, 5, 8), n_train=120, seed=0)
+    brute = min(np.linalg.norm(Xd[i] - Xd[j]) for i in range(120) for j in range(120) if yd[i] != yd[j])
+    assert ov.min_separation(Xd, yd) == pytest.approx(brute, rel=1e-9)
+    Xs, ys = ov.separated_data(30, 5, phi=0.2, seed=0)
+    assert ov.min_separation(Xs, ys) >= 0.2
+
+
+@pytest.mark.parametrize(
+    "call,match",
+    [
+        (lambda: ov.DeepReLUNet([], v), r"Ws: expected a non-empty list"),
+        (lambda: ov.TwoLayerNet(W, a[:3]), r"a: expected length m = 4"),
+        (lambda: ov.TwoLayerNet(np.zeros((0, 3)), np.zeros(0)), r"W: expected at least one neuron"),
+        (lambda: ov.two_layer_forward(np.zeros((0, 3)), np.zeros(0), X), r"W: expected at least one neuron"),
+        (lambda: ov.deep_relu_forward([np.zeros((3, 0))], np.zeros(0), X), r"Ws\[0\]: expected a width >= 1"),
+        (lambda: ov.init_deep(3, 0, 2, seed=0), r"m: expected an integer >= 1"),
+        (lambda: ov.gram_infinite([[1.0, 0.0], [1.0]]), r"X: expected a rectangular array"),
+        (lambda: ov.gram_infinite(X.astype(complex)), r"X: expected real numbers"),
+        (lambda: ov.gram_empirical(torch.ones(2, 3, dtype=torch.complex64), X), r"W: expected real numbers"),
+        (lambda: ov.normalize_rows([[1, 2], [3]]), r"X: expected a rectangular array"),
+        (lambda: ov.min_separation(X, y[:3]), r"y: expected 5 rows to match X"),
+        (lambda: ov.train_model(torch.nn.Linear(3, 1).requires_grad_(False), X, y, eta=0.1, steps=1),
+         r"model: has no trainable parameters"),
+        (lambda: ov.train_model("net", X, y, eta=0.1, steps=1), r"model: expected a torch.nn.Module"),
+        (lambda: ov.train_model(torch.nn.Linear(3, 1).double(), X, y, eta=0.1, steps=1, loss="hinge"), r"loss: expected"),
+        (lambda: ov.jacobian(torch.nn.Linear(3, 1).requires_grad_(False), X), r"model: has no trainable parameters"),
+        (lambda: ov.gd(lambda w: 0.0, "grad", [1.0], eta=0.1, steps=1), r"grad: expected a function"),
+        (lambda: ov.gd(lambda w: 0.0, lambda w: w, [[1.0], [2.0, 3.0]], eta=0.1, steps=1), r"w0: expected a rectang"),
+        (lambda: ov.pl_ratios([1.0, 2.0], [1.0], 0.0), r"grad_sq_norms: expected shape \(2,\)"),
+        (lambda: ov.hvp(lambda w: (w**2).sum(), np.ones(3), np.ones(2)), r"vec: expected shape \(3,\)"),
+    ],
+)
+def test_more_bad_input_names_the_argument(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_gram_empirical_keeps_autograd_at_every_size():
+    # regression: the large-CPU numpy path raised on tensors that require grad (and dropped the graph)
+    for n, d, m in [(4, 3, 5), (128, 8, 2**15)]:  # the second is above the numpy-path threshold
+        Xg = torch.as_tensor(ov.sphere(n, d, seed=0)).requires_grad_(True)
+        Wg = torch.as_tensor(ov.init_two_layer(d, m, seed=1)[0])
+        H = ov.gram_empirical(Wg, Xg)
+        assert H.requires_grad
+        H.sum().backward()
+        assert Xg.grad is not None and torch.isfinite(Xg.grad).all()
+        np.testing.assert_allclose(H.detach().numpy(), ov.gram_empirical(Wg.numpy(), Xg.detach().numpy()), rtol=1e-12)
 
 
 def test_numpy_in_numpy_out_torch_in_torch_out():
