@@ -37,9 +37,10 @@ course: setup
 	$(BIN)/python -m ovptools.course.instructor lab-settings >/dev/null
 	cd course && ../$(BIN)/jupyter lab $(ROOT_FLAG) README.md
 
-## Lint, then run every test (the command CI runs).
+## Lint, then run every test (the command CI runs), in parallel: whole files per worker, so each
+## module-level fixture (a graded batch of submissions, a JupyterLab server) is built once.
 test: setup-test browser lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 4 --dist loadfile
 
 lint: setup-test
 	$(BIN)/ruff check .
