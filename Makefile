@@ -38,9 +38,10 @@ course: setup
 	cd course && ../$(BIN)/jupyter lab $(ROOT_FLAG) README.md
 
 ## Lint, then run every test (the command CI runs), in parallel: whole files per worker, so each
-## module-level fixture (a graded batch of submissions, a JupyterLab server) is built once.
+## module-level fixture (a graded batch of submissions, a JupyterLab server) is built once; one
+## BLAS/torch thread per process, so the workers do not fight over the cores.
 test: setup-test browser lint
-	$(BIN)/python -m pytest -n 4 --dist loadfile
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 3 --dist loadfile
 
 lint: setup-test
 	$(BIN)/ruff check .

@@ -45,10 +45,16 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    """JupyterLab on 127.0.0.1 with a token, serving a scratch copy of course/ (so nothing is saved back)."""
+    """JupyterLab on 127.0.0.1 with a token, serving a scratch copy of course/ (so nothing is saved back).
+
+    In the copy, each widget lecture keeps its text, its first code cell (the imports) and its widget
+    cell: running the whole lecture is ``test_notebooks``' job, and its experiments would only slow
+    down what this test checks (the widget in a real browser)."""
     instructor.lab_settings()
     root = tmp_path_factory.mktemp("lab")
     shutil.copytree(REPO / "course", root / "course")
+    for name in WIDGET_LECTURES:
+        _keep_widget_cells(root / "course" / "lectures" / name)
     token, port = secrets.token_hex(16), _free_port()
     log = open(root / "jupyterlab.log", "w")
     cmd = [
@@ -77,6 +83,15 @@ def lab(tmp_path_factory):
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+
+
+def _keep_widget_cells(path: Path) -> None:
+    nb = json.loads(path.read_text())
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    keep = {id(code[0])} | {id(c) for c in code if "_demo(" in "".join(c["source"])}
+    assert len(keep) > 1, f"{path.name}: no widget cell found"
+    nb["cells"] = [c for c in nb["cells"] if c["cell_type"] != "code" or id(c) in keep]
+    path.write_text(json.dumps(nb))
 
 
 @pytest.fixture(scope="module")

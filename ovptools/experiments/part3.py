@@ -61,8 +61,8 @@ def deep_lazy_training(
     res = {k: np.array(v) for k, v in out.items()}
     res.update(
         widths=np.array(widths), depth=depth, n=n, phi=phi, X=X, y=y,
-        relative_slope=np.array([_slope(widths, res["relative_change"][:, l]) for l in range(depth)]),
-        pattern_slope=np.array([_slope(widths, res["pattern_change"][:, l]) for l in range(depth)]),
+        relative_slope=np.array([_slope(widths, res["relative_change"][:, layer]) for layer in range(depth)]),
+        pattern_slope=np.array([_slope(widths, res["pattern_change"][:, layer]) for layer in range(depth)]),
         ntk_slope=_slope(widths, res["ntk_change"]),
     )
     return res

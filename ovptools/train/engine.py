@@ -112,7 +112,8 @@ def descend(
     """Run ``steps`` iterations of ``problem`` and return the :class:`Run`.
 
     The loss is evaluated at every iterate k (every ``loss_every``-th with that option, and at the
-    last); the recorders run at k = 0, ``record_every``, …, and at the last iterate. Raises :class:`DivergenceError` if the loss becomes NaN/Inf or grows by more
+    last); the recorders run at k = 0, ``record_every``, …, and at the last iterate.
+    Raises :class:`DivergenceError` if the loss becomes NaN/Inf or grows by more
     than ``blowup`` times its initial size. ``stop(loss_k)`` returning True ends the run at iterate k.
     """
     steps = check_count(steps, "steps", minimum=0)
