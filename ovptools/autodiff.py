@@ -54,16 +54,26 @@ def tangent_kernel(model: nn.Module, X: ArrayLike) -> torch.Tensor:
 
 def hvp(loss: Callable[[torch.Tensor], torch.Tensor], w: ArrayLike, vec: ArrayLike) -> ArrayLike:
     r"""Hessian-vector product :math:`\nabla^2 L(w)\,v` of a scalar function ``loss`` of a flat
-    parameter vector, by forward-over-reverse differentiation (never forms the p×p Hessian).
+    parameter vector, by differentiating ⟨∇L(w), v⟩ once more (never forms the p×p Hessian).
     The result has the type of ``w``."""
-    from torch.func import grad, jvp
-
     wt = as_tensor(w, "w", ndim=1)
     vt = as_tensor(vec, "vec", ndim=1, dtype=wt.dtype, device=wt.device)
     if vt.shape != wt.shape:
         raise ValueError(f"vec: expected shape {tuple(wt.shape)} to match w, got {tuple(vt.shape)}")
-    _, out = jvp(grad(_scalar(loss)), (wt.detach(),), (vt,))
-    return like(out, w)
+    return like(_hessian_times(loss, wt)(vt), w)
+
+
+def _hessian_times(loss: Callable, w: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
+    """v ↦ ∇²L(w) v, sharing one gradient graph between the products."""
+    f = _scalar(loss)
+    w = w.detach().requires_grad_(True)
+    (g,) = torch.autograd.grad(f(w), w, create_graph=True)
+
+    def times(v: torch.Tensor) -> torch.Tensor:
+        (hv,) = torch.autograd.grad(g, w, grad_outputs=v, retain_graph=True, allow_unused=True)
+        return torch.zeros_like(v) if hv is None else hv.detach()
+
+    return times
 
 
 def _scalar(loss: Callable[[torch.Tensor], torch.Tensor]) -> Callable[[torch.Tensor], torch.Tensor]:
@@ -80,31 +90,29 @@ def _scalar(loss: Callable[[torch.Tensor], torch.Tensor]) -> Callable[[torch.Ten
 
 
 def hessian_extremes(
-    loss: Callable[[torch.Tensor], torch.Tensor], w: ArrayLike, *, iters: int = 100, seed: int = 0
+    loss: Callable[[torch.Tensor], torch.Tensor], w: ArrayLike, *, steps: int = 100, seed: int = 0
 ) -> tuple[float, float]:
     r"""The largest and the smallest eigenvalue of :math:`\nabla^2 L(w)`, by the Lanczos method on
-    Hessian-vector products (full re-orthogonalization; exact once ``iters`` ≥ p).
+    Hessian-vector products (full re-orthogonalization; exact once ``steps`` ≥ p).
 
     A negative smallest eigenvalue at a critical point marks a strict saddle. Returns
     ``(lambda_max, lambda_min)``.
     """
-    from torch.func import grad, jvp
-
     wt = as_tensor(w, "w", ndim=1).detach()
-    iters = min(check_count(iters, "iters"), wt.numel())
+    steps = min(check_count(steps, "steps"), wt.numel())
     g = torch.Generator().manual_seed(check_seed(seed))
-    gradient = grad(_scalar(loss))
+    times = _hessian_times(loss, wt)
     q = torch.randn(wt.numel(), generator=g, dtype=torch.float64).to(wt)
     Q = [q / torch.linalg.vector_norm(q)]
     alphas, betas = [], []
-    for j in range(iters):
-        z = jvp(gradient, (wt,), (Q[j],))[1]
+    for j in range(steps):
+        z = times(Q[j])
         alphas.append(float(Q[j] @ z))
         basis = torch.stack(Q)
         z = z - basis.T @ (basis @ z)  # full re-orthogonalization against every earlier vector
         z = z - basis.T @ (basis @ z)
         b = float(torch.linalg.vector_norm(z))
-        if j == iters - 1 or b < 1e-12 * max(1.0, abs(alphas[-1])):
+        if j == steps - 1 or b < 1e-12 * max(1.0, abs(alphas[-1])):
             break
         betas.append(b)
         Q.append(z / b)

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_array, check_count, check_positive, check_same_rows
-from ._validate import rng as _rng
+from ._validate import as_array, check_count, check_positive, check_same_rows, rng
 
 
 def normalize_rows(X: np.ndarray) -> np.ndarray:
@@ -31,14 +30,14 @@ def sphere(n: int, d: int, *, seed: int, dtype: np.dtype | type = np.float64) ->
     uniform cube is not). Example: ``X = sphere(1000, 1000, seed=0)``.
     """
     n, d = check_count(n, "n"), check_count(d, "d", minimum=1)
-    g = _rng(seed).standard_normal((n, d))
+    g = rng(seed).standard_normal((n, d))
     return normalize_rows(g).astype(dtype, copy=False)
 
 
 def gaussian_labels(n: int, *, seed: int, dtype: np.dtype | type = np.float64) -> np.ndarray:
     """``n`` labels y_i ~ N(0, 1) i.i.d. (the labels of Du et al.'s experiment)."""
     n = check_count(n, "n")
-    return _rng(seed).standard_normal(n).astype(dtype, copy=False)
+    return rng(seed).standard_normal(n).astype(dtype, copy=False)
 
 
 def separated_data(
@@ -59,13 +58,13 @@ def separated_data(
     rho = np.sqrt(1.0 - mu**2)
     if phi / 2 >= rho:
         raise ValueError(f"phi: must be < 2·sqrt(1 - mu²) = {2 * rho:.3g}, got {phi}")
-    rng = _rng(seed)
-    u = rng.standard_normal(d - 1)
+    g = rng(seed)
+    u = g.standard_normal(d - 1)
     u /= np.linalg.norm(u)
     kept: list[np.ndarray] = []
     count = 0
     for _ in range(max_tries):
-        z = rho * normalize_rows(rng.standard_normal((max(2 * n, 64), d - 1)))
+        z = rho * normalize_rows(g.standard_normal((max(2 * n, 64), d - 1)))
         z = z[np.abs(z @ u) >= phi / 2]
         kept.append(z)
         count += len(z)
@@ -124,7 +123,7 @@ def digits(
     data = load_digits()
     mask = np.isin(data.target, classes)
     X, t = data.data[mask].astype(float), data.target[mask]
-    order = _rng(seed).permutation(len(X))
+    order = rng(seed).permutation(len(X))
     X, t = normalize_rows(X[order]), t[order]
     index = {c: i for i, c in enumerate(classes)}
     y = np.array([index[c] for c in t], dtype=float)
@@ -146,7 +145,7 @@ def least_squares_data(n: int, d: int, *, noise: float, seed: int) -> tuple[np.n
     """Rows x_i ~ N(0, I_d/d) and y = X w* + noise·ε with w* ~ N(0, I_d), ε ~ N(0, I_n)."""
     n, d = check_count(n, "n"), check_count(d, "d")
     noise = check_positive(noise, "noise", allow_zero=True)
-    g = _rng(seed)
+    g = rng(seed)
     X = g.standard_normal((n, d)) / np.sqrt(d)
     return X, X @ g.standard_normal(d) + noise * g.standard_normal(n)
 
@@ -154,7 +153,7 @@ def least_squares_data(n: int, d: int, *, noise: float, seed: int) -> tuple[np.n
 def logistic_data(n: int, d: int, *, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Unit-norm inputs and ±1 labels drawn from a logistic model around a random direction."""
     n, d = check_count(n, "n"), check_count(d, "d")
-    g = _rng(seed)
+    g = rng(seed)
     u = g.standard_normal(d)
     u /= np.linalg.norm(u)
     X = normalize_rows(g.standard_normal((n, d)))
@@ -171,9 +170,9 @@ def teacher_data(
     Returns ``(X, y, (W_teacher, a_teacher))`` with W_teacher of shape k₀×d.
     """
     n, d, k0 = check_count(n, "n"), check_count(d, "d"), check_count(k0, "k0")
-    rng = _rng(seed)
-    W = rng.standard_normal((k0, d))
-    a = rng.choice([-1.0, 1.0], size=k0)
-    X = normalize_rows(rng.standard_normal((n, d)))
+    g = rng(seed)
+    W = g.standard_normal((k0, d))
+    a = g.choice([-1.0, 1.0], size=k0)
+    X = normalize_rows(g.standard_normal((n, d)))
     y = np.maximum(X @ W.T, 0) @ a / np.sqrt(k0)
     return X, y, (W, a)

@@ -37,7 +37,9 @@ def gram_empirical(W: ArrayLike, X: ArrayLike) -> ArrayLike:
     array([[0.5, 0. ],
            [0. , 0. ]])
     """
-    Xt = as_tensor(X, "X", ndim=2)
+    # computed in W's dtype and on its device when W is a floating tensor, else in X's
+    on = {"dtype": W.dtype, "device": W.device} if isinstance(W, torch.Tensor) and W.is_floating_point() else {}
+    Xt = as_tensor(X, "X", ndim=2, **on)
     # Large CPU problems go through numpy's BLAS for its symmetric rank-k update (torch has none).
     # Small ones stay in torch: mixing the two libraries' thread pools in a loop (as training does)
     # makes each spin against the other, several times slower than either alone.
@@ -63,9 +65,9 @@ def gram_empirical(W: ArrayLike, X: ArrayLike) -> ArrayLike:
         H = Xn @ Xn.T  # numpy calls syrk for A @ A.T
         H *= S @ S.T
         H /= m
-        return like(torch.from_numpy(H), X)
+        return like(torch.from_numpy(H), W)
     S = (Xt @ Wt.T >= 0).to(Xt.dtype)
-    return like((Xt @ Xt.T) * (S @ S.T) / m, X)
+    return like((Xt @ Xt.T) * (S @ S.T) / m, W)
 
 
 def _cosines(X: torch.Tensor) -> torch.Tensor:

@@ -93,13 +93,13 @@ def logistic_grad(w: Vector, X: np.ndarray, y: np.ndarray, lam: float, idx=None)
     return X.T @ s / len(y) + lam * w
 
 
-def logistic_optimum(X: np.ndarray, y: np.ndarray, lam: float, *, iters: int = 40) -> tuple[np.ndarray, float]:
+def logistic_optimum(X: np.ndarray, y: np.ndarray, lam: float, *, steps: int = 40) -> tuple[np.ndarray, float]:
     """(w*, f*) by Newton's method (the objective is λ-strongly convex)."""
     X, y = as_array(X, "X", ndim=2), as_array(y, "y", ndim=1)
     check_same_rows("X", X, "y", y)
     lam = check_positive(lam, "lam")
     w = np.zeros(X.shape[1])
-    for _ in range(iters):
+    for _ in range(steps):
         p = 1 / (1 + np.exp(-y * (X @ w)))
         H = (X.T * (p * (1 - p))) @ X / len(y) + lam * np.eye(X.shape[1])
         w = w - np.linalg.solve(H, logistic_grad(w, X, y, lam))
