@@ -37,11 +37,12 @@ course: setup
 	$(BIN)/python -m ovptools.course.instructor lab-settings >/dev/null
 	cd course && ../$(BIN)/jupyter lab $(ROOT_FLAG) README.md
 
-## Lint, then run every test (the command CI runs), in parallel: whole files per worker, so each
-## module-level fixture (a graded batch of submissions, a JupyterLab server) is built once; one
-## BLAS/torch thread per process, so the workers do not fight over the cores.
+## Lint, then run every test (the command CI runs): in parallel workers with one BLAS/torch thread
+## each (tests/conftest.py groups them so each graded batch is built once), then the browser test
+## alone, since it waits on a kernel and a redraw that a loaded machine slows down.
 test: setup-test browser lint
-	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 3 --dist loadfile
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 3 --dist loadgroup -m "not browser"
+	$(BIN)/python -m pytest -m browser
 
 lint: setup-test
 	$(BIN)/ruff check .
