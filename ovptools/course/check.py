@@ -1,17 +1,26 @@
-"""Students' check: run an assignment notebook from a fresh kernel, as the grader will, and
+"""Students' check: run an assignment notebook from a fresh kernel under the grader's limits, and
 exit non-zero if any test cell fails (``nbgrader validate`` exits 0 even then).
 
     ovp-check course/assignments/ps1_pl/ps1_pl.ipynb
+
+The per-cell time limit is the one the course grades with (``Execute.timeout`` in the course
+root's ``nbgrader_config.py``), and the kernel runs under the same address-space limit as
+``ovp-instructor autograde``, so a cell that would time out or run out of memory in grading fails
+here too. The course root is ``--root``, else found from the notebook's folder or the current one.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import resource
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .paths import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT, course_root, find_root, grading_timeout
 
 
 @dataclass
@@ -25,10 +34,33 @@ class CheckResult:
     """Test cells whose source differs from the release (the grader restores them)."""
     unanswered: int = 0
     """Written answers (graded by hand) still showing the placeholder."""
+    limits: str = ""
+    """The time and memory limits the notebook ran under, and where they came from."""
 
     @property
     def ok(self) -> bool:
         return not self.failed and not self.changed
+
+
+@dataclass
+class Limits:
+    timeout: int
+    memory: int | None
+    source: str
+
+    def describe(self) -> str:
+        memory = f"{self.memory / 2**30:.1f} GiB" if self.memory else "none"
+        return f"time limit {self.timeout} s per cell, memory limit {memory} ({self.source})"
+
+
+def grading_limits(notebook: Path, root: str | Path | None = None, timeout: int | None = None) -> Limits:
+    """The limits the grader uses for ``notebook``'s course (``timeout`` overrides the time limit)."""
+    found = course_root(root) if root is not None else find_root(notebook.parent) or find_root(Path.cwd())
+    if found is None:
+        source = f"no course root found: nbgrader's default of {DEFAULT_TIMEOUT} s"
+        return Limits(timeout or DEFAULT_TIMEOUT, DEFAULT_MEMORY_LIMIT, source)
+    source = "time from --timeout" if timeout else f"from {found / 'nbgrader_config.py'}"
+    return Limits(timeout or grading_timeout(found), DEFAULT_MEMORY_LIMIT, source)
 
 
 def _test_cells(path: Path) -> int:
@@ -40,8 +72,9 @@ def _test_cells(path: Path) -> int:
     )
 
 
-def check_notebook(path: str | Path, *, timeout: int = 120) -> CheckResult:
-    """Execute ``path`` top to bottom in a fresh kernel and report its failing test cells."""
+def check_notebook(path: str | Path, *, timeout: int | None = None, root: str | Path | None = None) -> CheckResult:
+    """Execute ``path`` top to bottom in a fresh kernel, under the grader's limits, and report its
+    failing test cells."""
     from nbgrader.validator import Validator
     from traitlets.config import Config
 
@@ -52,9 +85,19 @@ def check_notebook(path: str | Path, *, timeout: int = 120) -> CheckResult:
         tests = _test_cells(path)
     except json.JSONDecodeError as err:
         raise ValueError(f"path: {path} is not valid notebook JSON ({err})") from None
+    limits = grading_limits(path, root, timeout)
     config = Config()
-    config.Execute.timeout = timeout
-    results = Validator(config=config).validate(str(path.resolve()))
+    config.Execute.timeout = limits.timeout
+    config.Execute.interrupt_on_timeout = True
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    memory = limits.memory if hard == resource.RLIM_INFINITY else min(limits.memory or hard, hard)
+    os.environ["OVP_NO_PROGRESS"] = "1"
+    try:
+        if memory:  # the kernel inherits the limit, as under `ovp-instructor autograde`
+            resource.setrlimit(resource.RLIMIT_AS, (memory, hard))
+        results = Validator(config=config).validate(str(path.resolve()))
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
     failed, unanswered = [], 0
     for cell in results.get("failed", []):
         raw = re.sub(r"\x1b\[[0-9;]*m", "", cell.get("raw_error", "")).strip()
@@ -63,26 +106,30 @@ def check_notebook(path: str | Path, *, timeout: int = 120) -> CheckResult:
             continue
         lines = [ln for ln in raw.splitlines() if ln.strip()]
         first = cell["source"].strip().splitlines()[0] if cell["source"].strip() else "(empty cell)"
-        failed.append(f"{lines[-1] if lines else 'error'}   [test cell starting: {first[:60]}]")
+        last = lines[-1] if lines else "error"
+        if "CellTimeoutError" in raw or "timed out" in raw.lower():
+            last = f"the cell ran past the time limit of {limits.timeout} s (as it would in grading)"
+        failed.append(f"{last}   [test cell starting: {first[:60]}]")
     changed = len(results.get("changed", [])) + len(results.get("type_changed", []))
-    return CheckResult(tests=tests, failed=failed, changed=changed, unanswered=unanswered)
+    return CheckResult(tests=tests, failed=failed, changed=changed, unanswered=unanswered, limits=limits.describe())
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ovp-check", description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="+", help="assignment notebooks to check")
-    parser.add_argument("--timeout", type=int, default=120, help="per-cell time limit in seconds")
+    parser.add_argument("--timeout", type=int, help="per-cell time limit in seconds (default: the course's)")
+    parser.add_argument("--root", help="nbgrader course root (default: found from the notebook's folder)")
     args = parser.parse_args(argv)
     status = 0
     for nb in args.notebooks:
         try:
-            res = check_notebook(nb, timeout=args.timeout)
-        except ValueError as err:
+            res = check_notebook(nb, timeout=args.timeout, root=args.root)
+        except (ValueError, FileNotFoundError) as err:
             print(f"ovp-check: {err}", file=sys.stderr)
             status = 2
             continue
         passed = res.tests - len(res.failed)
-        print(f"{nb}: {passed} of {res.tests} test cells pass")
+        print(f"{nb}: {passed} of {res.tests} test cells pass ({res.limits})")
         for line in res.failed:
             print(f"  FAILED  {line}")
         if res.unanswered:

@@ -1,0 +1,124 @@
+"""Reading the gradebook: each student's autograded score, as a list, a CSV file or a table.
+
+An assignment that was never autograded is skipped; a gradebook that cannot be read (corrupt,
+not a database, from another nbgrader version) raises ``ValueError("gradebook: …")``, so the
+instructor never gets an empty CSV that looks like a result.
+"""
+
+from __future__ import annotations
+
+import csv
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from .paths import assignments, course_root
+
+
+@dataclass
+class Grade:
+    """One student's autograded result for one assignment."""
+
+    student: str
+    score: float
+    max_score: float
+    status: str
+    """'graded', or why there is no grade (no notebook, unreadable notebook, grading failed)."""
+
+
+@contextmanager
+def open_gradebook(root: Path) -> Iterator:
+    """nbgrader's gradebook of ``root``, with a clear error when it cannot be read."""
+    from nbgrader.api import Gradebook
+    from sqlalchemy.exc import SQLAlchemyError
+
+    path = root / "gradebook.db"
+    if not path.is_file():
+        raise ValueError(f"gradebook: {path} does not exist; autograde an assignment first")
+    try:
+        with Gradebook(f"sqlite:///{path}") as gb:
+            yield gb
+    except SQLAlchemyError as err:
+        first = str(err).splitlines()[0]
+        raise ValueError(f"gradebook: {path} cannot be read ({type(err).__name__}: {first})") from None
+
+
+def submitted_students(root: Path, assignment: str) -> list[str]:
+    sub = root / "submitted"
+    if not sub.is_dir():
+        return []
+    return sorted(p.name for p in sub.iterdir() if (p / assignment).is_dir())
+
+
+def _why_ungraded(folder: Path) -> str:
+    notebooks = list(folder.glob("*.ipynb"))
+    if not notebooks:
+        return "no notebook in the submission"
+    import nbformat
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. cells without ids: readable, not our concern here
+            nbformat.read(notebooks[0], as_version=4)
+        return "grading failed (see the nbgrader log)"
+    except Exception as err:  # noqa: BLE001 - any parse error means the same to the instructor
+        return f"unreadable notebook ({type(err).__name__})"
+
+
+def grades(assignment: str, *, root: str | Path | None = None) -> list[Grade]:
+    """Autograded scores of every student who handed in ``assignment`` (failed ones score 0).
+
+    Raises ``ValueError`` if the gradebook cannot be read, and nbgrader's ``MissingEntry`` if
+    the assignment is not in it (never autograded)."""
+    root = course_root(root)
+    with open_gradebook(root) as gb:
+        maximum = float(gb.find_assignment(assignment).max_code_score)
+        found = {sub.student.id: float(sub.code_score) for sub in gb.assignment_submissions(assignment)}
+    out = []
+    for student in submitted_students(root, assignment):
+        if (root / "autograded" / student / assignment).is_dir() and student in found:
+            out.append(Grade(student, found[student], maximum, "graded"))
+        else:
+            out.append(Grade(student, 0.0, maximum, _why_ungraded(root / "submitted" / student / assignment)))
+    return out
+
+
+def _all_grades(root: Path) -> Iterator[tuple[str, Grade]]:
+    """(assignment, grade) for every autograded assignment with submissions."""
+    from nbgrader.api import MissingEntry
+
+    if not (root / "gradebook.db").is_file():  # nothing autograded yet
+        return
+    for name in assignments(root):
+        if not submitted_students(root, name):
+            continue
+        try:
+            rows = grades(name, root=root)
+        except MissingEntry:  # submitted but never autograded: nothing to report yet
+            continue
+        for g in rows:
+            yield name, g
+
+
+def export_grades(output: str | Path, *, root: str | Path | None = None) -> Path:
+    """Write every assignment's autograded scores to a CSV file (one row per student and assignment)."""
+    root = course_root(root)
+    rows = list(_all_grades(root))  # read everything first: a broken gradebook leaves no half-written file
+    output = Path(output).resolve()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with open(output, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["assignment", "student", "autograded_score", "autograded_max", "status"])
+        for name, g in rows:
+            writer.writerow([name, g.student, f"{g.score:g}", f"{g.max_score:g}", g.status])
+    return output
+
+
+def gradebook_table(*, root: str | Path | None = None) -> str:
+    """Every student's autograded scores, one line per student and assignment."""
+    lines = [f"{'assignment':16s} {'student':24s} {'score':>12s}  status"]
+    for name, g in _all_grades(course_root(root)):
+        lines.append(f"{name:16s} {g.student:24s} {g.score:5g} / {g.max_score:<4g}  {g.status}")
+    return "\n".join(lines)

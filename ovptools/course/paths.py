@@ -1,0 +1,105 @@
+"""Where the course lives and how nbgrader is run: the course root, the repository around it, the
+grading limits, and one function that runs an nbgrader command inside the course root.
+
+The course root is the folder that holds ``nbgrader_config.py`` (``solutions/`` in the repository).
+It comes from ``--root``, else from the current directory: that folder, its ``solutions/``, or the
+same in one of its parents. The student folders (``course/assignments``, ``course/lectures``) are
+found next to it, in ``<root>/../course``, never relative to where the package is installed.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+DEFAULT_MEMORY_LIMIT = min(8 * 2**30, os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2)
+"""Address-space limit for grading: 8 GiB, or half the machine's memory if that is less."""
+
+DEFAULT_TIMEOUT = 30
+"""nbgrader's own per-cell time limit, used when the configuration sets none."""
+
+
+def course_root(root: str | Path | None = None) -> Path:
+    """The nbgrader course root: ``root`` if given, else found from the current directory."""
+    if root is not None:
+        path = Path(root)
+        if not (path / "nbgrader_config.py").is_file():
+            raise FileNotFoundError(f"root: {path} has no nbgrader_config.py; pass the course root folder")
+        return path.resolve()
+    here = Path.cwd().resolve()
+    found = find_root(here)
+    if found is not None:
+        return found
+    raise FileNotFoundError(
+        f"root: no nbgrader_config.py in {here}, its parents or their solutions/ folders; "
+        "run from the course repository or pass --root"
+    )
+
+
+def find_root(start: Path) -> Path | None:
+    """The first folder holding ``nbgrader_config.py`` among ``start``, its ``solutions/``, and the
+    same for each parent of ``start``; None if there is none."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        for candidate in (folder, folder / "solutions"):
+            if (candidate / "nbgrader_config.py").is_file():
+                return candidate
+    return None
+
+
+def student_folder(root: str | Path | None = None) -> Path:
+    """The students' folder next to the course root: ``<repository>/course``."""
+    return course_root(root).parent / "course"
+
+
+def assignments(root: str | Path | None = None) -> list[str]:
+    """Names of the assignments in ``source/``, in order."""
+    src = course_root(root) / "source"
+    return sorted(p.name for p in src.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
+
+
+def check_assignment(name: str, root: Path) -> None:
+    if name not in assignments(root):
+        raise ValueError(f"assignment: {name!r} is not in {root / 'source'}; choose one of {assignments(root)}")
+
+
+def grading_timeout(root: str | Path) -> int:
+    """The per-cell time limit (seconds) that ``nbgrader_config.py`` in ``root`` sets for grading."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    timeout = config.Execute.get("timeout", DEFAULT_TIMEOUT) if "Execute" in config else DEFAULT_TIMEOUT
+    return int(timeout) if timeout else DEFAULT_TIMEOUT
+
+
+def limit_memory(memory_limit: int | None):
+    """A ``preexec_fn`` that caps the address space of a child process (and of what it starts)."""
+
+    def limit() -> None:
+        if memory_limit:
+            resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+
+    return limit
+
+
+def nbgrader(
+    *args: str, root: str | Path | None = None, check: bool = True, memory_limit: int | None = None
+) -> subprocess.CompletedProcess:
+    """Run ``nbgrader ARGS`` inside the course root and return the finished process.
+
+    nbgrader reads its configuration only from the current directory, so this changes into the
+    root, and puts the running interpreter's ``bin/`` first on PATH (nbgrader calls ``alembic``).
+    ``memory_limit`` (bytes) caps the address space of nbgrader and of every kernel it starts
+    (``RLIMIT_AS``): a submission that allocates more gets a ``MemoryError`` in its own cell.
+    """
+    cwd = course_root(root)
+    env = dict(os.environ)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    cmd = [sys.executable, "-m", "nbgrader", *args]
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, preexec_fn=limit_memory(memory_limit))
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"`nbgrader {' '.join(args)}` failed in {cwd}:\n{proc.stdout}\n{proc.stderr}")
+    return proc

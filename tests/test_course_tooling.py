@@ -1,0 +1,125 @@
+"""Regression tests for the course tooling: where the course root comes from, what `release` may
+overwrite, what `collect` takes for a student, a gradebook that cannot be read, and the limits
+`ovp-check` runs under."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from nbgrader_helpers import SOLUTIONS
+
+from ovptools.course import check, instructor, paths
+
+BIN = Path(sys.executable).parent
+
+
+def run(*cmd: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN / cmd[0]), *cmd[1:]], cwd=cwd, capture_output=True, text=True)
+
+
+@pytest.fixture
+def repo(tmp_path) -> Path:
+    """A repository-shaped scratch folder: solutions/ (config + ps0 source) and course/."""
+    root = tmp_path / "solutions"
+    (root / "source").mkdir(parents=True)
+    shutil.copy(SOLUTIONS / "nbgrader_config.py", root)
+    shutil.copytree(SOLUTIONS / "source" / "ps0_warmup", root / "source" / "ps0_warmup")
+    (tmp_path / "course" / "assignments").mkdir(parents=True)
+    return tmp_path
+
+
+def test_course_root_comes_from_the_current_directory(repo, monkeypatch):
+    monkeypatch.chdir(repo / "course" / "assignments")
+    assert paths.course_root() == (repo / "solutions").resolve()  # found above, in ../../solutions
+    assert paths.student_folder() == (repo / "course").resolve()
+    out = run("ovp-instructor", "gradebook", cwd=repo / "solutions")
+    assert out.returncode == 0 and out.stdout.startswith("assignment"), out.stderr
+    elsewhere = repo.parent / "elsewhere"
+    elsewhere.mkdir()
+    out = run("ovp-instructor", "gradebook", cwd=elsewhere)
+    assert out.returncode == 2 and "root: no nbgrader_config.py" in out.stderr
+
+
+def _release_nb(repo: Path) -> Path:
+    return repo / "course" / "assignments" / "ps0_warmup" / "ps0_warmup.ipynb"
+
+
+def test_release_never_destroys_a_students_work(repo):
+    root, said = repo / "solutions", []
+    instructor.release(["ps0_warmup"], root=root, log=said.append)
+    instructor.release(["ps0_warmup"], root=root, log=said.append)  # unedited: replaced quietly
+    assert not said and not list((repo / "course" / "assignments").glob("*.backup-*"))
+    shutil.rmtree(root / "release")  # a fresh clone has no previous release: the checksums decide
+    instructor.release(["ps0_warmup"], root=root, log=said.append)
+    assert not said
+    nb = json.loads(_release_nb(repo).read_text())
+    answer = next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("solution"))
+    answer["source"] = "def mine():\n    return 'my work'\n"
+    _release_nb(repo).write_text(json.dumps(nb))
+    instructor.release(["ps0_warmup"], root=root, log=said.append)
+    backups = list((repo / "course" / "assignments").glob("ps0_warmup.backup-*"))
+    assert len(backups) == 1 and str(backups[0]) in said[0]
+    assert "my work" in (backups[0] / "ps0_warmup.ipynb").read_text()
+    assert "my work" not in _release_nb(repo).read_text()  # the new release is in place
+
+
+def test_collect_skips_archive_and_checkpoint_folders(repo, tmp_path):
+    root = repo / "solutions"
+    source = (root / "source" / "ps0_warmup" / "ps0_warmup.ipynb").read_text()
+    inbox = tmp_path / "inbox"
+    for junk in ("__MACOSX", ".ipynb_checkpoints", "bob/__MACOSX", "bob/.ipynb_checkpoints"):
+        (inbox / junk).mkdir(parents=True)
+    (inbox / "ada.ipynb").write_text(source)
+    (inbox / "__MACOSX" / "._ada.ipynb").write_text("AppleDouble")
+    (inbox / ".ipynb_checkpoints" / "ada-checkpoint.ipynb").write_text(source)
+    mine = json.loads(source)
+    mine["cells"].append({"cell_type": "markdown", "id": "bobs-notes", "metadata": {}, "source": "bob's own work"})
+    (inbox / "bob" / "work.ipynb").write_text(json.dumps(mine))
+    (inbox / "bob" / "__MACOSX" / "._work.ipynb").write_text("AppleDouble")
+    (inbox / "bob" / ".ipynb_checkpoints" / "work-checkpoint.ipynb").write_text(source)
+    assert instructor.collect("ps0_warmup", inbox, root=root) == ["ada", "bob"]
+    got = (root / "submitted" / "bob" / "ps0_warmup" / "ps0_warmup.ipynb").read_text()
+    assert "bob's own work" in got
+
+
+def test_a_corrupt_gradebook_is_an_error_not_an_empty_csv(repo):
+    root = repo / "solutions"
+    (root / "submitted" / "ada" / "ps0_warmup").mkdir(parents=True)
+    (root / "gradebook.db").write_bytes(b"this is not a database" * 100)
+    for cmd in (["grades", "--output", str(repo / "g.csv")], ["gradebook"]):
+        out = run("ovp-instructor", "--root", str(root), *cmd, cwd=repo)
+        assert out.returncode == 2 and "ovp-instructor: gradebook:" in out.stderr, (out.stdout, out.stderr)
+    assert not (repo / "g.csv").exists()
+
+
+def _graded_cell(source: str, grade_id: str) -> dict:
+    meta = {"nbgrader": {"grade": True, "grade_id": grade_id, "locked": True, "points": 1, "schema_version": 3,
+                         "solution": False, "task": False}}
+    return {"cell_type": "code", "execution_count": None, "id": grade_id, "metadata": meta, "outputs": [],
+            "source": source}
+
+
+def test_ovp_check_runs_under_the_graders_limits(repo):
+    config = repo / "solutions" / "nbgrader_config.py"
+    config.write_text(re.sub(r"c\.Execute\.timeout = \d+", "c.Execute.timeout = 3", config.read_text()))
+    assert paths.grading_timeout(repo / "solutions") == 3
+    big = int(1.5 * paths.DEFAULT_MEMORY_LIMIT)
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {"kernelspec": {"name": "python3", "language": "python",
+                                                                          "display_name": "Python 3"}},
+          "cells": [_graded_cell("import time\ntime.sleep(8)", "slow"),
+                    _graded_cell(f"x = bytearray({big})\ndel x", "hungry"),
+                    _graded_cell("assert 1 + 1 == 2", "fine")]}
+    path = repo / "course" / "assignments" / "limits.ipynb"
+    path.write_text(json.dumps(nb))
+    res = check.check_notebook(path)
+    assert res.tests == 3 and len(res.failed) == 2, res.failed
+    assert "time limit of 3 s" in res.failed[0] and "MemoryError" in res.failed[1]
+    assert "time limit 3 s per cell" in res.limits and str(config) in res.limits
+    out = run("ovp-check", str(path), "--timeout", "20", cwd=repo)
+    assert out.returncode == 1 and "2 of 3 test cells pass" in out.stdout and "time limit 20 s" in out.stdout
