@@ -13,6 +13,20 @@ REPO = Path(__file__).resolve().parents[1]
 SOLUTIONS = REPO / "solutions"
 
 
+_BUILT: dict[tuple[str, str], object] = {}
+
+
+def built_once(kind: str, name: str, build):
+    """``build()``'s result, computed once per process for (kind, name).
+
+    A parametrized module-scoped fixture is torn down and rebuilt each time the parameter changes,
+    and parallel workers run tests in an order that switches it often; grading a batch of
+    submissions takes minutes, so the batch fixtures go through this cache instead."""
+    if (kind, name) not in _BUILT:
+        _BUILT[kind, name] = build()
+    return _BUILT[kind, name]
+
+
 def scratch_course(tmp: Path) -> Path:
     """A copy of the course root (config + source/) in ``tmp``, with nothing generated yet."""
     root = tmp / "course-root"

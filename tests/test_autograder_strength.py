@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from nbgrader_helpers import ASSIGNMENTS, autograded_scores, scratch_course
+from nbgrader_helpers import ASSIGNMENTS, autograded_scores, built_once, scratch_course
 
 from ovptools.course import instructor
 
@@ -34,7 +34,10 @@ def autograded_functions(nb: dict) -> set[str]:
 @pytest.fixture(scope="module", params=WITH_MUTANTS)
 def graded_mutants(request, tmp_path_factory):
     """Hand in every mutant of one assignment as its own student, and autograde them all at once."""
-    name = request.param
+    return built_once("mutants", request.param, lambda: _grade_mutants(request.param, tmp_path_factory))
+
+
+def _grade_mutants(name, tmp_path_factory):
     root = scratch_course(tmp_path_factory.mktemp(f"mutants-{name}"))
     source = json.loads((root / "source" / name / f"{name}.ipynb").read_text())
     instructor.nbgrader("generate_assignment", name, "--force", root=root)

@@ -15,7 +15,7 @@ import json
 import re
 
 import pytest
-from nbgrader_helpers import ASSIGNMENTS, scratch_course
+from nbgrader_helpers import ASSIGNMENTS, built_once, scratch_course
 
 from ovptools.course import instructor
 
@@ -125,7 +125,10 @@ def build_batch(name: str, source: dict, release: dict) -> tuple[dict[str, objec
 
 @pytest.fixture(scope="module", params=ASSIGNMENTS)
 def graded_batch(request, tmp_path_factory):
-    name = request.param
+    return built_once("batch", request.param, lambda: _grade_batch(request.param, tmp_path_factory))
+
+
+def _grade_batch(name, tmp_path_factory):
     root = scratch_course(tmp_path_factory.mktemp(f"batch-{name}"))
     instructor.nbgrader("generate_assignment", name, "--force", root=root)
     source = json.loads((root / "source" / name / f"{name}.ipynb").read_text())

@@ -13,6 +13,7 @@ from nbgrader_helpers import (
     REPO,
     SOLUTIONS,
     autograded_scores,
+    built_once,
     notebook_sources,
     scratch_course,
     secret_lines,
@@ -25,7 +26,10 @@ from ovptools.course import instructor
 @pytest.fixture(scope="module", params=ASSIGNMENTS)
 def graded(request, tmp_path_factory):
     """Generate one assignment, autograde the solution and the unchanged release, make feedback."""
-    name = request.param
+    return built_once("graded", request.param, lambda: _grade(request.param, tmp_path_factory))
+
+
+def _grade(name, tmp_path_factory):
     root = scratch_course(tmp_path_factory.mktemp(name))
     instructor.nbgrader("generate_assignment", name, "--force", root=root)
     submit(root, "solution", name, root / "source" / name / f"{name}.ipynb")
