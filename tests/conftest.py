@@ -32,6 +32,7 @@ _SPLIT_BY_PARAM = {"test_bad_submissions.py", "test_autograder_strength.py", "te
                    "test_notebooks.py"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         for mark in _FILE_MARKS.get(item.path.name, ()):
