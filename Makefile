@@ -38,10 +38,10 @@ course: setup
 	cd course && ../$(BIN)/jupyter lab $(ROOT_FLAG) README.md
 
 ## Lint, then run every test (the command CI runs): in parallel workers with one BLAS/torch thread
-## each (tests/conftest.py groups them so each graded batch is built once), then the browser test
-## alone, since it waits on a kernel and a redraw that a loaded machine slows down.
+## each, a whole file per worker (so each graded batch is built once), then the browser test alone,
+## since it waits on a kernel and a redraw that a loaded machine slows down.
 test: setup-test browser lint
-	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 3 --dist loadgroup -m "not browser"
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 3 --dist loadfile -m "not browser"
 	$(BIN)/python -m pytest -m browser
 
 lint: setup-test

@@ -25,26 +25,13 @@ _FILE_MARKS = {
 }
 
 
-# Files whose tests split into independent units, one per assignment or lecture: under
-# `pytest -n N --dist loadgroup` each unit goes to its own worker (every other file is one unit, so a
-# module-level fixture such as a graded batch is built once).
-_SPLIT_BY_PARAM = {"test_bad_submissions.py", "test_autograder_strength.py", "test_nbgrader_pipeline.py",
-                   "test_notebooks.py"}
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         for mark in _FILE_MARKS.get(item.path.name, ()):
             item.add_marker(mark)
         callspec = getattr(item, "callspec", None)
-        params = list(callspec.params.values()) if callspec is not None else []
-        if any(isinstance(p, str) and p == "cuda" for p in params):
+        if callspec is not None and any(isinstance(p, str) and p == "cuda" for p in callspec.params.values()):
             item.add_marker("gpu")
-        group = item.path.name
-        if group in _SPLIT_BY_PARAM and params:
-            group += "::" + getattr(params[0], "stem", str(params[0]))
-        item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(params=DEVICES)

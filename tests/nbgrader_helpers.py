@@ -20,8 +20,8 @@ def built_once(kind: str, name: str, build):
     """``build()``'s result, computed once per process for (kind, name).
 
     A parametrized module-scoped fixture is torn down and rebuilt each time the parameter changes,
-    and parallel workers run tests in an order that switches it often; grading a batch of
-    submissions takes minutes, so the batch fixtures go through this cache instead."""
+    which a different test order (``-k``, ``--lf``, a parallel scheduler) can make happen several
+    times; grading a batch of submissions takes minutes, so the batch fixtures go through this cache."""
     if (kind, name) not in _BUILT:
         _BUILT[kind, name] = build()
     return _BUILT[kind, name]
