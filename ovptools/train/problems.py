@@ -56,25 +56,28 @@ class TwoLayerProblem:
         self.a = self.a0.clone()
         self.root_m = math.sqrt(self.WT.shape[1])
         self.S0 = self.X @ self.WT0 >= 0
-        self._cache: tuple[torch.Tensor, torch.Tensor] | None = None
+        self._cache: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
 
-    def forward(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """(pre-activations X W(k)ᵀ, residual u(k) − y) of the current iterate, computed once."""
+    def forward(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(pre-activations X W(k)ᵀ, activations, residual u(k) − y) of the current iterate, computed once.
+        (``torch.relu`` gives the right values here; no autograd runs through this problem.)"""
         if self._cache is None:
             pre = self.X @ self.WT
-            self._cache = pre, torch.where(pre >= 0, pre, 0.0) @ self.a / self.root_m - self.y
+            act = torch.relu(pre)
+            self._cache = pre, act, act @ self.a / self.root_m - self.y
         return self._cache
 
     def loss(self) -> float:
-        r = self.forward()[1]
+        r = self.forward()[2]
         return 0.5 * float(r @ r)
 
     def step(self, k: int) -> None:
-        pre, r = self.forward()
-        # ∂L/∂w_r = (a_r/√m) Σ_i r_i 1{w_rᵀx_i ≥ 0} x_i, for all r at once (as a d×m matrix)
-        grad_WT = (self.XT @ torch.where(pre >= 0, r[:, None], 0.0)) * (self.a / self.root_m)
+        pre, act, r = self.forward()
+        # ∂L/∂w_r = (a_r/√m) Σ_i r_i 1{w_rᵀx_i ≥ 0} x_i, for all r at once (as a d×m matrix);
+        # a mask product, as torch.where with a scalar costs several times more here
+        grad_WT = (self.XT @ ((pre >= 0).to(pre.dtype) * r[:, None])) * (self.a / self.root_m)
         if self.train_a:
-            self.a = self.a - self._eta * (torch.where(pre >= 0, pre, 0.0).T @ r) / self.root_m
+            self.a = self.a - self._eta * (act.T @ r) / self.root_m
         self.WT = self.WT - self._eta * grad_WT
         self._cache = None
 
@@ -89,7 +92,7 @@ class TwoLayerProblem:
                 f"try eta <= {1 / lam_max:.3g}.")
 
     def state(self) -> dict:
-        pre, r = self.forward()
+        r = self.forward()[2]
         return {"W0": self.WT0.T.cpu().numpy().copy(), "W": self.WT.T.cpu().numpy().copy(),
                 "a0": self.a0.cpu().numpy(), "a": self.a.cpu().numpy(), "u": (r + self.y).cpu().numpy()}
 
