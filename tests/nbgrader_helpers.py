@@ -27,12 +27,16 @@ def built_once(kind: str, name: str, build):
     return _BUILT[kind, name]
 
 
-def scratch_course(tmp: Path) -> Path:
-    """A copy of the course root (config + source/) in ``tmp``, with nothing generated yet."""
-    root = tmp / "course-root"
+def scratch_course(tmp: Path, name: str = "course-root", only: tuple[str, ...] | None = None) -> Path:
+    """A copy of the course root (config + source/) as ``tmp/name``, with nothing generated yet;
+    ``only`` limits the copy to those assignments."""
+    root = tmp / name
     root.mkdir()
     shutil.copy(SOLUTIONS / "nbgrader_config.py", root)
-    shutil.copytree(SOLUTIONS / "source", root / "source")
+    if only is None:
+        shutil.copytree(SOLUTIONS / "source", root / "source")
+    for assignment in only or ():
+        shutil.copytree(SOLUTIONS / "source" / assignment, root / "source" / assignment)
     return root
 
 

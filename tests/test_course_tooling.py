@@ -5,14 +5,17 @@ overwrite, what `collect` takes for a student, a gradebook that cannot be read, 
 from __future__ import annotations
 
 import json
+import os
 import re
+import resource
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from nbgrader_helpers import SOLUTIONS
+from nbgrader_helpers import scratch_course
 
 from ovptools.course import check, instructor, paths
 
@@ -26,14 +29,12 @@ def run(*cmd: str, cwd: Path) -> subprocess.CompletedProcess:
 @pytest.fixture
 def repo(tmp_path) -> Path:
     """A repository-shaped scratch folder: solutions/ (config + ps0 source) and course/."""
-    root = tmp_path / "solutions"
-    (root / "source").mkdir(parents=True)
-    shutil.copy(SOLUTIONS / "nbgrader_config.py", root)
-    shutil.copytree(SOLUTIONS / "source" / "ps0_warmup", root / "source" / "ps0_warmup")
+    scratch_course(tmp_path, name="solutions", only=("ps0_warmup",))
     (tmp_path / "course" / "assignments").mkdir(parents=True)
     return tmp_path
 
 
+@pytest.mark.nbgrader
 def test_course_root_comes_from_the_current_directory(repo, monkeypatch):
     monkeypatch.chdir(repo / "course" / "assignments")
     assert paths.course_root() == (repo / "solutions").resolve()  # found above, in ../../solutions
@@ -50,6 +51,7 @@ def _release_nb(repo: Path) -> Path:
     return repo / "course" / "assignments" / "ps0_warmup" / "ps0_warmup.ipynb"
 
 
+@pytest.mark.nbgrader
 def test_release_never_destroys_a_students_work(repo):
     root, said = repo / "solutions", []
     instructor.release(["ps0_warmup"], root=root, log=said.append)
@@ -88,6 +90,7 @@ def test_collect_skips_archive_and_checkpoint_folders(repo, tmp_path):
     assert "bob's own work" in got
 
 
+@pytest.mark.nbgrader
 def test_a_corrupt_gradebook_is_an_error_not_an_empty_csv(repo):
     root = repo / "solutions"
     (root / "submitted" / "ada" / "ps0_warmup").mkdir(parents=True)
@@ -98,6 +101,46 @@ def test_a_corrupt_gradebook_is_an_error_not_an_empty_csv(repo):
     assert not (repo / "g.csv").exists()
 
 
+def test_an_empty_or_foreign_database_is_not_a_gradebook(repo):
+    root = repo / "solutions"
+    (root / "submitted" / "ada" / "ps0_warmup").mkdir(parents=True)
+    (root / "gradebook.db").write_bytes(b"")  # left by an interrupted run: not "nothing graded"
+    with pytest.raises(ValueError, match="gradebook: .* is not an nbgrader gradebook"):
+        instructor.export_grades(repo / "g.csv", root=root)
+    (root / "gradebook.db").unlink()
+    with sqlite3.connect(root / "gradebook.db") as db:
+        db.execute("CREATE TABLE marks (student TEXT, score REAL)")
+    with pytest.raises(ValueError, match="gradebook: .* lacks the tables"):
+        instructor.gradebook_table(root=root)
+    with sqlite3.connect(root / "gradebook.db") as db:  # and nbgrader was not let loose on it
+        assert [t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")] == ["marks"]
+    shutil.rmtree(root / "submitted")
+    with pytest.raises(ValueError, match="assignment: no submissions of 'ps0_warmup'"):
+        instructor.autograde("ps0_warmup", root=root)
+
+
+def test_release_backups_never_collide(tmp_path, monkeypatch):
+    monkeypatch.setattr(instructor, "_stamp", lambda: "20260101-000000")
+    first = instructor._backup_path(tmp_path, "ps0_warmup")
+    first.mkdir()
+    second = instructor._backup_path(tmp_path, "ps0_warmup")
+    assert first.name == "ps0_warmup.backup-20260101-000000" and second.name == f"{first.name}-2"
+
+
+def test_time_limit_is_read_even_when_the_config_cannot_run(tmp_path):
+    config = tmp_path / "nbgrader_config.py"
+    config.write_text("import module_not_installed_here\nc = get_config()\nc.Execute.timeout = 7  # seconds\n")
+    assert paths.grading_timeout(tmp_path) == 7
+    config.write_text("c = get_config()\nc.Execute.timeout = None\n")
+    assert paths.grading_timeout(tmp_path) is None  # no limit, as nbgrader reads it
+    config.write_text("c = get_config()\nc.CourseDirectory.course_id = 'x'\n")
+    assert paths.grading_timeout(tmp_path) == paths.DEFAULT_TIMEOUT
+    config.write_text("import module_not_installed_here\nc.Execute.timeout = LIMIT\n")
+    with pytest.raises(ValueError, match="root: cannot tell the time limit"):
+        paths.grading_timeout(tmp_path)
+    assert "time limit none" in check.Limits(None, None, "test").describe()
+
+
 def _graded_cell(source: str, grade_id: str) -> dict:
     meta = {"nbgrader": {"grade": True, "grade_id": grade_id, "locked": True, "points": 1, "schema_version": 3,
                          "solution": False, "task": False}}
@@ -105,7 +148,8 @@ def _graded_cell(source: str, grade_id: str) -> dict:
             "source": source}
 
 
-def test_ovp_check_runs_under_the_graders_limits(repo):
+@pytest.mark.nbgrader
+def test_ovp_check_runs_under_the_graders_limits(repo, monkeypatch):
     config = repo / "solutions" / "nbgrader_config.py"
     config.write_text(re.sub(r"c\.Execute\.timeout = \d+", "c.Execute.timeout = 3", config.read_text()))
     assert paths.grading_timeout(repo / "solutions") == 3
@@ -117,7 +161,10 @@ def test_ovp_check_runs_under_the_graders_limits(repo):
                     _graded_cell("assert 1 + 1 == 2", "fine")]}
     path = repo / "course" / "assignments" / "limits.ipynb"
     path.write_text(json.dumps(nb))
+    monkeypatch.delenv("OVP_NO_PROGRESS", raising=False)
+    before = resource.getrlimit(resource.RLIMIT_AS)
     res = check.check_notebook(path)
+    assert resource.getrlimit(resource.RLIMIT_AS) == before and "OVP_NO_PROGRESS" not in os.environ  # the child's
     assert res.tests == 3 and len(res.failed) == 2, res.failed
     assert "time limit of 3 s" in res.failed[0] and "MemoryError" in res.failed[1]
     assert "time limit 3 s per cell" in res.limits and str(config) in res.limits

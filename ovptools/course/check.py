@@ -15,12 +15,13 @@ import argparse
 import json
 import os
 import re
-import resource
+import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .paths import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT, course_root, find_root, grading_timeout
+from .paths import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT, course_root, find_root, grading_timeout, limit_memory
 
 
 @dataclass
@@ -44,13 +45,16 @@ class CheckResult:
 
 @dataclass
 class Limits:
-    timeout: int
+    """The grader's limits: seconds per cell (None: none) and bytes of address space (None: none)."""
+
+    timeout: int | None
     memory: int | None
     source: str
 
     def describe(self) -> str:
+        time = f"{self.timeout} s per cell" if self.timeout else "none"
         memory = f"{self.memory / 2**30:.1f} GiB" if self.memory else "none"
-        return f"time limit {self.timeout} s per cell, memory limit {memory} ({self.source})"
+        return f"time limit {time}, memory limit {memory} ({self.source})"
 
 
 def grading_limits(notebook: Path, root: str | Path | None = None, timeout: int | None = None) -> Limits:
@@ -60,7 +64,37 @@ def grading_limits(notebook: Path, root: str | Path | None = None, timeout: int 
         source = f"no course root found: nbgrader's default of {DEFAULT_TIMEOUT} s"
         return Limits(timeout or DEFAULT_TIMEOUT, DEFAULT_MEMORY_LIMIT, source)
     source = "time from --timeout" if timeout else f"from {found / 'nbgrader_config.py'}"
-    return Limits(timeout or grading_timeout(found), DEFAULT_MEMORY_LIMIT, source)
+    return Limits(timeout if timeout else grading_timeout(found), DEFAULT_MEMORY_LIMIT, source)
+
+
+_VALIDATE = """
+import json, sys
+from nbgrader.validator import Validator
+from traitlets.config import Config
+config = Config()
+config.Execute.timeout = json.loads(sys.argv[2])
+config.Execute.interrupt_on_timeout = True
+with open(sys.argv[3], "w") as out:
+    json.dump(Validator(config=config).validate(sys.argv[1]), out)
+"""
+
+
+def _validate(path: Path, limits: Limits) -> dict:
+    """nbgrader's validation of ``path``, run in a child process under ``limits`` (the kernel it
+    starts inherits the address-space limit, as under ``ovp-instructor autograde``)."""
+    env = dict(os.environ, OVP_NO_PROGRESS="1")
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / "results.json"
+        proc = subprocess.run(
+            [sys.executable, "-c", _VALIDATE, str(path.resolve()), json.dumps(limits.timeout), str(out)],
+            capture_output=True, text=True, env=env, preexec_fn=limit_memory(limits.memory),
+        )
+        if proc.returncode != 0 or not out.is_file():
+            lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+            why = lines[-1] if lines else f"exit status {proc.returncode}"
+            return {"error": f"the notebook could not be run to the end under these limits ({why})"}
+        return json.loads(out.read_text())
 
 
 def _test_cells(path: Path) -> int:
@@ -75,9 +109,6 @@ def _test_cells(path: Path) -> int:
 def check_notebook(path: str | Path, *, timeout: int | None = None, root: str | Path | None = None) -> CheckResult:
     """Execute ``path`` top to bottom in a fresh kernel, under the grader's limits, and report its
     failing test cells."""
-    from nbgrader.validator import Validator
-    from traitlets.config import Config
-
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"path: {path} is not a notebook file")
@@ -86,18 +117,9 @@ def check_notebook(path: str | Path, *, timeout: int | None = None, root: str | 
     except json.JSONDecodeError as err:
         raise ValueError(f"path: {path} is not valid notebook JSON ({err})") from None
     limits = grading_limits(path, root, timeout)
-    config = Config()
-    config.Execute.timeout = limits.timeout
-    config.Execute.interrupt_on_timeout = True
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    memory = limits.memory if hard == resource.RLIM_INFINITY else min(limits.memory or hard, hard)
-    os.environ["OVP_NO_PROGRESS"] = "1"
-    try:
-        if memory:  # the kernel inherits the limit, as under `ovp-instructor autograde`
-            resource.setrlimit(resource.RLIMIT_AS, (memory, hard))
-        results = Validator(config=config).validate(str(path.resolve()))
-    finally:
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    results = _validate(path, limits)
+    if "error" in results:
+        return CheckResult(tests=tests, failed=[results["error"]], limits=limits.describe())
     failed, unanswered = [], 0
     for cell in results.get("failed", []):
         raw = re.sub(r"\x1b\[[0-9;]*m", "", cell.get("raw_error", "")).strip()

@@ -8,9 +8,10 @@ instructor never gets an empty CSV that looks like a result.
 from __future__ import annotations
 
 import csv
+import sqlite3
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,26 @@ class Grade:
     """'graded', or why there is no grade (no notebook, unreadable notebook, grading failed)."""
 
 
+NBGRADER_TABLES = {"assignment", "student", "submitted_assignment"}
+"""Tables every nbgrader gradebook has; a database without them is someone else's."""
+
+
+def _check_database(path: Path) -> None:
+    """Raise ``ValueError("gradebook: …")`` unless ``path`` is an SQLite database with nbgrader's
+    tables. Read-only: nbgrader would otherwise add its tables to whatever file is there."""
+    if not path.is_file():
+        raise ValueError(f"gradebook: {path} does not exist; autograde an assignment first")
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.Error as err:
+        raise ValueError(f"gradebook: {path} cannot be read ({type(err).__name__}: {err}); "
+                         "expected nbgrader's SQLite gradebook") from None
+    if not NBGRADER_TABLES <= tables:
+        raise ValueError(f"gradebook: {path} is not an nbgrader gradebook (it lacks the tables "
+                         f"{sorted(NBGRADER_TABLES - tables)}); move it away and autograde again")
+
+
 @contextmanager
 def open_gradebook(root: Path) -> Iterator:
     """nbgrader's gradebook of ``root``, with a clear error when it cannot be read."""
@@ -35,12 +56,11 @@ def open_gradebook(root: Path) -> Iterator:
     from sqlalchemy.exc import SQLAlchemyError
 
     path = root / "gradebook.db"
-    if not path.is_file():
-        raise ValueError(f"gradebook: {path} does not exist; autograde an assignment first")
+    _check_database(path)
     try:
         with Gradebook(f"sqlite:///{path}") as gb:
             yield gb
-    except SQLAlchemyError as err:
+    except (SQLAlchemyError, sqlite3.Error) as err:
         first = str(err).splitlines()[0]
         raise ValueError(f"gradebook: {path} cannot be read ({type(err).__name__}: {first})") from None
 

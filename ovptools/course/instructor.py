@@ -24,7 +24,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from .gradebook import Grade, export_grades, gradebook_table, grades  # noqa: F401 (the instructor's API)
+from .gradebook import (  # noqa: F401 (the instructor's API)
+    Grade,
+    export_grades,
+    gradebook_table,
+    grades,
+    submitted_students,
+)
 from .paths import (  # noqa: F401
     DEFAULT_MEMORY_LIMIT,
     assignments,
@@ -67,6 +73,20 @@ def _pristine(target: Path, fresh: Path, previous: Path) -> bool:
     return True
 
 
+def _stamp() -> str:
+    return time.strftime("%Y%m%d-%H%M%S")
+
+
+def _backup_path(dest: Path, name: str) -> Path:
+    """A free ``<name>.backup-YYYYmmdd-HHMMSS`` folder name in ``dest`` (``-2``, ``-3``… if taken)."""
+    base = dest / f"{name}.backup-{_stamp()}"
+    backup, n = base, 1
+    while backup.exists():
+        n += 1
+        backup = base.with_name(f"{base.name}-{n}")
+    return backup
+
+
 def release(names: list[str] | None = None, *, root: str | Path | None = None, dest: str | Path | None = None,
             log=print) -> Path:
     """Generate the student versions of the assignments and copy them to ``course/assignments/``.
@@ -89,7 +109,7 @@ def release(names: list[str] | None = None, *, root: str | Path | None = None, d
                 if _pristine(target, root / "release" / name, previous):
                     shutil.rmtree(target)
                 else:
-                    backup = dest / f"{name}.backup-{time.strftime('%Y%m%d-%H%M%S')}"
+                    backup = _backup_path(dest, name)
                     target.rename(backup)
                     log(f"{target} held edited work: moved it to {backup}")
             shutil.copytree(root / "release" / name, target)
@@ -146,11 +166,19 @@ def autograde(assignment: str, *, root: str | Path | None = None, memory_limit: 
     """
     root = course_root(root)
     check_assignment(assignment, root)
+    if not submitted_students(root, assignment):
+        raise ValueError(f"assignment: no submissions of {assignment!r} in {root / 'submitted'}; run collect first")
     extra = [f"--Execute.timeout={int(timeout)}"] if timeout else []
     proc = nbgrader("autograde", assignment, "--force", *extra, root=root, check=False, memory_limit=memory_limit)
-    result = grades(assignment, root=root)
+    failure = RuntimeError(f"`nbgrader autograde {assignment}` failed in {root}:\n{proc.stdout}\n{proc.stderr}")
+    try:
+        result = grades(assignment, root=root)
+    except ValueError:  # nothing recorded (nbgrader's MissingEntry is one): nbgrader's own error says why
+        if proc.returncode != 0:
+            raise failure from None
+        raise
     if proc.returncode != 0 and all(g.status == "graded" for g in result):
-        raise RuntimeError(f"`nbgrader autograde {assignment}` failed:\n{proc.stdout}\n{proc.stderr}")
+        raise failure
     return result
 
 
@@ -247,9 +275,12 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{path.name}: executed in {time.perf_counter() - start:.1f} s")
         elif args.command == "lab-settings":
             print(f"wrote {lab_settings()}")
-    except (ValueError, FileNotFoundError) as err:
+    except (ValueError, FileNotFoundError) as err:  # a bad argument, course root or gradebook
         print(f"ovp-instructor: {err}", file=sys.stderr)
         return 2
+    except RuntimeError as err:  # an nbgrader command failed: its output says why
+        print(f"ovp-instructor: {err}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -10,6 +10,7 @@ found next to it, in ``<root>/../course``, never relative to where the package i
 from __future__ import annotations
 
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -66,21 +67,42 @@ def check_assignment(name: str, root: Path) -> None:
         raise ValueError(f"assignment: {name!r} is not in {root / 'source'}; choose one of {assignments(root)}")
 
 
-def grading_timeout(root: str | Path) -> int:
-    """The per-cell time limit (seconds) that ``nbgrader_config.py`` in ``root`` sets for grading."""
+def grading_timeout(root: str | Path) -> int | None:
+    """The per-cell time limit (seconds) that ``nbgrader_config.py`` in ``root`` sets for grading;
+    None if it turns the limit off, nbgrader's default if it sets none.
+
+    The file is run as nbgrader runs it; if that fails (an import missing from this environment),
+    the ``c.Execute.timeout = …`` line is read instead."""
     from traitlets.config.loader import PyFileConfigLoader
 
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
-    timeout = config.Execute.get("timeout", DEFAULT_TIMEOUT) if "Execute" in config else DEFAULT_TIMEOUT
-    return int(timeout) if timeout else DEFAULT_TIMEOUT
+    path = Path(root) / "nbgrader_config.py"
+    try:
+        config = PyFileConfigLoader(path.name, path=str(path.parent)).load_config()
+        timeout = config.Execute.timeout if "timeout" in config.Execute else DEFAULT_TIMEOUT
+    except Exception as err:  # noqa: BLE001 - any failure to run it: read the line instead
+        try:
+            text = path.read_text()
+        except OSError as read_err:
+            raise ValueError(f"root: cannot read {path} ({read_err})") from None
+        found = re.findall(r"^c\.Execute\.timeout\s*=\s*(\d+|None)\s*(?:#.*)?$", text, flags=re.M)
+        if not found and re.search(r"^c\.Execute\.timeout\b", text, flags=re.M):
+            raise ValueError(f"root: cannot tell the time limit that {path} sets ({type(err).__name__}: {err}); "
+                             "expected `c.Execute.timeout = <seconds>`") from None
+        timeout = (None if found[-1] == "None" else int(found[-1])) if found else DEFAULT_TIMEOUT
+    if timeout is None or int(timeout) <= 0:  # nbclient: None or -1 means no limit
+        return None
+    return int(timeout)
 
 
 def limit_memory(memory_limit: int | None):
-    """A ``preexec_fn`` that caps the address space of a child process (and of what it starts)."""
+    """A ``preexec_fn`` that caps the address space of a child process (and of what it starts) at
+    ``memory_limit`` bytes, or at the limit already in force if that is lower."""
 
     def limit() -> None:
         if memory_limit:
-            resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+            hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+            cap = memory_limit if hard == resource.RLIM_INFINITY else min(memory_limit, hard)
+            resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
 
     return limit
 
