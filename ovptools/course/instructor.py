@@ -197,14 +197,16 @@ def lecture_notebooks(root: str | Path | None = None) -> list[Path]:
 
 def execute_notebook(path: Path, *, timeout: int = 300, write: bool = True):
     """Run a notebook top to bottom in a fresh kernel (its folder as working directory), with
-    progress bars off (a saved notebook would show them frozen); optionally save it with its
-    outputs. Returns the executed notebook."""
+    progress bars off (a saved notebook would show them frozen) and widgets asked to show their
+    first figure as a static image too (a saved notebook has no kernel to draw them); optionally
+    save it with its outputs. Returns the executed notebook."""
     import nbformat
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
     resources = {"metadata": {"path": str(path.parent)}}
     os.environ["OVP_NO_PROGRESS"] = "1"  # inherited by the kernel
+    os.environ["OVP_STATIC_WIDGETS"] = "1"
     NotebookClient(nb, timeout=timeout, kernel_name="python3", resources=resources).execute()
     if write:
         nbformat.write(nb, path)
