@@ -58,6 +58,20 @@ def autograded_scores(root: Path, assignment: str) -> dict[str, tuple[float, flo
     return scores
 
 
+def cell_scores(root: Path, assignment: str) -> dict[str, dict[str, tuple[float, float]]]:
+    """{student: {grade_id of each autograded test cell: (score, maximum)}} read from the gradebook."""
+    from nbgrader.api import Gradebook
+
+    scores: dict[str, dict[str, tuple[float, float]]] = {}
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        for sub in gb.assignment_submissions(assignment):
+            for nb in sub.notebooks:
+                for grade in nb.grades:
+                    if grade.cell.cell_type == "code":
+                        scores.setdefault(sub.student.id, {})[grade.name] = (grade.score, grade.max_score)
+    return scores
+
+
 REGIONS = {
     "solution": ("### BEGIN SOLUTION", "### END SOLUTION"),
     "hidden": ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"),

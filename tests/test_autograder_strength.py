@@ -1,4 +1,6 @@
-"""Every plausible wrong answer in tests/mutants/ loses points under the real nbgrader autograder."""
+"""Grading is fair both ways, under the real nbgrader autograder: every plausible wrong answer in
+tests/mutants/ loses points in its own function's cell (and only there), and every correct
+alternative in tests/alternatives/ keeps full autograded marks."""
 
 from __future__ import annotations
 
@@ -7,19 +9,17 @@ import json
 import re
 
 import pytest
-from nbgrader_helpers import ASSIGNMENTS, autograded_scores, built_once, scratch_course
+from nbgrader_helpers import ASSIGNMENTS, built_once, cell_scores, scratch_course
 
 from ovptools.course import instructor
 
-WITH_MUTANTS = [a for a in ASSIGNMENTS if importlib.util.find_spec(f"mutants.{a}") is not None]
 
-
-def mutants_of(assignment: str) -> dict[str, dict[str, str]]:
-    return importlib.import_module(f"mutants.{assignment}").MUTANTS
-
-
-def student_id(func: str, k: int) -> str:
-    return f"{func.replace('_', '-')}-{k}"
+def catalogue(kind: str, assignment: str) -> dict[str, dict[str, str]]:
+    """{function: {description: source}} of tests/<kind>/<assignment>.py ({} if there is none)."""
+    if importlib.util.find_spec(f"{kind}.{assignment}") is None:
+        return {}
+    module = importlib.import_module(f"{kind}.{assignment}")
+    return module.MUTANTS if kind == "mutants" else module.ALTERNATIVES
 
 
 def autograded_functions(nb: dict) -> set[str]:
@@ -31,43 +31,67 @@ def autograded_functions(nb: dict) -> set[str]:
     return names
 
 
-@pytest.fixture(scope="module", params=WITH_MUTANTS)
-def graded_mutants(request, tmp_path_factory):
-    """Hand in every mutant of one assignment as its own student, and autograde them all at once."""
-    return built_once("mutants", request.param, lambda: _grade_mutants(request.param, tmp_path_factory))
+def source_notebook(name: str) -> dict:
+    return json.loads((instructor.course_root() / "source" / name / f"{name}.ipynb").read_text())
 
 
-def _grade_mutants(name, tmp_path_factory):
-    root = scratch_course(tmp_path_factory.mktemp(f"mutants-{name}"))
-    source = json.loads((root / "source" / name / f"{name}.ipynb").read_text())
+@pytest.fixture(scope="module", params=ASSIGNMENTS)
+def graded_variants(request, tmp_path_factory):
+    """Hand in every wrong and every correct variant of one assignment as its own student, and
+    autograde them all at once."""
+    return built_once("variants", request.param, lambda: _grade_variants(request.param, tmp_path_factory))
+
+
+def _grade_variants(name, tmp_path_factory):
+    root = scratch_course(tmp_path_factory.mktemp(f"variants-{name}"), only=(name,))
+    source = source_notebook(name)
     instructor.nbgrader("generate_assignment", name, "--force", root=root)
     students = {}
-    for func, wrong in mutants_of(name).items():
-        for k, (what, code) in enumerate(wrong.items()):
-            nb = json.loads(json.dumps(source))
-            cell = next(c for c in nb["cells"] if re.search(rf"^def {func}\(", "".join(c["source"]), flags=re.M))
-            cell["source"] = "".join(cell["source"]) + "\n\n\n" + code
-            sid = student_id(func, k)
-            folder = root / "submitted" / sid / name
-            folder.mkdir(parents=True)
-            (folder / f"{name}.ipynb").write_text(json.dumps(nb))
-            students[sid] = (func, what)
+    for kind in ("mutants", "alternatives"):
+        for func, versions in catalogue(kind, name).items():
+            for k, (what, code) in enumerate(versions.items()):
+                nb = json.loads(json.dumps(source))
+                cell = next(c for c in nb["cells"] if re.search(rf"^def {func}\(", "".join(c["source"]), flags=re.M))
+                cell["source"] = "".join(cell["source"]) + "\n\n\n" + code
+                sid = f"{kind[0]}-{func.replace('_', '-')}-{k}"
+                folder = root / "submitted" / sid / name
+                folder.mkdir(parents=True)
+                (folder / f"{name}.ipynb").write_text(json.dumps(nb))
+                students[sid] = (kind, func, what)
     instructor.nbgrader("autograde", name, "--force", root=root)
-    return name, source, students, autograded_scores(root, name)
+    return name, students, cell_scores(root, name)
 
 
-def test_every_autograded_function_has_three_mutants():
-    for name in ASSIGNMENTS:
-        assert name in WITH_MUTANTS, f"tests/mutants/{name}.py is missing"
-        nb = json.loads((instructor.course_root() / "source" / name / f"{name}.ipynb").read_text())
-        mutants = mutants_of(name)
-        for func in autograded_functions(nb):
-            assert len(mutants.get(func, {})) >= 3, f"{name}.{func} needs at least three wrong versions"
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_every_autograded_function_has_its_own_cell_three_mutants_and_two_alternatives(name):
+    nb = source_notebook(name)
+    graded = {c["metadata"]["nbgrader"]["grade_id"] for c in nb["cells"]
+              if c["cell_type"] == "code" and c["metadata"].get("nbgrader", {}).get("grade")}
+    for func in autograded_functions(nb):
+        assert f"test_{func}" in graded, f"{name}.{func} needs its own autograded cell test_{func}"
+        assert len(catalogue("mutants", name).get(func, {})) >= 3, f"{name}.{func} needs three wrong versions"
+        assert len(catalogue("alternatives", name).get(func, {})) >= 2, f"{name}.{func} needs two correct versions"
 
 
-def test_every_mutant_loses_points(graded_mutants):
-    name, _, students, scores = graded_mutants
-    survivors = [f"{func}: {what}" for sid, (func, what) in students.items() if scores[sid][0] >= scores[sid][1]]
-    killed = len(students) - len(survivors)
-    print(f"\n{name}: {killed}/{len(students)} wrong answers lose points")
-    assert not survivors, f"{name}: these wrong answers get full marks: {survivors}"
+def test_every_mutant_loses_points_in_its_own_cell_only(graded_variants):
+    name, students, scores = graded_variants
+    mutants = {sid: v for sid, v in students.items() if v[0] == "mutants"}
+    survivors, collateral = [], []
+    for sid, (_, func, what) in mutants.items():
+        own = scores[sid][f"test_{func}"]
+        if own[0] >= own[1]:
+            survivors.append(f"{func}: {what}")
+        collateral += [f"{func}: {what} costs points in {cell}" for cell, (score, top) in scores[sid].items()
+                       if cell != f"test_{func}" and score < top]
+    print(f"\n{name}: {len(mutants) - len(survivors)}/{len(mutants)} wrong answers lose points")
+    assert not survivors, f"{name}: these wrong answers keep full marks: {survivors}"
+    assert not collateral, f"{name}: a wrong answer costs points in another function's cell: {collateral}"
+
+
+def test_every_correct_alternative_keeps_full_marks(graded_variants):
+    name, students, scores = graded_variants
+    alternatives = {sid: v for sid, v in students.items() if v[0] == "alternatives"}
+    wronged = [f"{func}: {what} ({[c for c, (s, t) in scores[sid].items() if s < t]})"
+               for sid, (_, func, what) in alternatives.items() if any(s < t for s, t in scores[sid].values())]
+    print(f"\n{name}: {len(alternatives) - len(wronged)}/{len(alternatives)} correct alternatives keep full marks")
+    assert not wronged, f"{name}: these correct answers lose points: {wronged}"

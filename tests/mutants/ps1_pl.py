@@ -25,6 +25,20 @@ MUTANTS = {
             "        out.append(np.array(w0, dtype=float))\n"
             "    return np.array(out)\n"
         ),
+        "calls ovptools (forbidden by the text)": (
+            "import ovptools\n\n\n"
+            "def gradient_descent(grad, w0, step, iters):\n"
+            "    return np.asarray(ovptools.gd(lambda w: 0.0, grad, w0, eta=step, steps=iters).w)\n"
+        ),
+        "computes in float32": (
+            "def gradient_descent(grad, w0, step, iters):\n"
+            "    w = np.array(w0, dtype=np.float32)\n"
+            "    out = [w.copy()]\n"
+            "    for _ in range(iters):\n"
+            "        w = w - np.float32(step) * grad(w).astype(np.float32)\n"
+            "        out.append(w.copy())\n"
+            "    return np.array(out)\n"
+        ),
     },
     "pl_constant": {
         "forgets the 1/2": (
@@ -50,6 +64,18 @@ MUTANTS = {
             "    gap = np.asarray(f_vals) - f_star\n"
             "    return float(np.nanmin(0.5 * np.asarray(grad_sq_norms) / gap))\n"
         ),
+        "nan when no iterate has f > f*": (
+            "def pl_constant(f_vals, grad_sq_norms, f_star):\n"
+            "    gap = np.asarray(f_vals) - f_star\n"
+            "    keep = gap > 0\n"
+            "    return float(np.min(0.5 * np.asarray(grad_sq_norms)[keep] / gap[keep], initial=np.nan))\n"
+        ),
+        "calls ovptools (forbidden by the text)": (
+            "from ovptools import pl_ratios\n\n\n"
+            "def pl_constant(f_vals, grad_sq_norms, f_star):\n"
+            "    r = pl_ratios(f_vals, grad_sq_norms, f_star)\n"
+            "    return float(np.min(r)) if len(r) else float('inf')\n"
+        ),
     },
     "linear_rate": {
         "ratio of the last two gaps": (
@@ -71,6 +97,11 @@ MUTANTS = {
             "    gap = gap[gap > 0]\n"
             "    return float(np.exp(np.polyfit(np.arange(len(gap)), np.log(gap), 1)[0]))\n"
         ),
+        "calls ovptools (forbidden by the text)": (
+            "def linear_rate(f_vals, f_star):\n"
+            "    from ovptools.objectives import fitted_rate\n"
+            "    return fitted_rate(np.asarray(f_vals) - f_star)\n"
+        ),
     },
     "least_squares_kernel_min_eig": {
         "the d x d matrix X^T X": (
@@ -82,6 +113,10 @@ MUTANTS = {
         "np.linalg.eig, first eigenvalue": (
             "def least_squares_kernel_min_eig(X):\n    return float(np.real(np.linalg.eig(X @ X.T)[0][0]))\n"
         ),
+        "calls ovptools (forbidden by the text)": (
+            "import ovptools\n\n\n"
+            "def least_squares_kernel_min_eig(X):\n    return float(ovptools.lambda_min(X @ X.T))\n"
+        ),
     },
     "jacobian_linear_net": {
         "transposed": "def jacobian_linear_net(v, X):\n    return np.stack([np.outer(v, x).ravel() for x in X]).T\n",
@@ -91,6 +126,12 @@ MUTANTS = {
         "forgets v": (
             "def jacobian_linear_net(v, X):\n"
             "    return np.stack([np.outer(np.ones_like(v), x).ravel() for x in X])\n"
+        ),
+        "calls ovptools (forbidden by the text)": (
+            "import ovptools\n\n\n"
+            "def jacobian_linear_net(v, X):\n"
+            "    net = ovptools.OneLayerNet(np.zeros((len(v), X.shape[1])), v)\n"
+            "    return np.asarray(ovptools.jacobian(net, X).detach().numpy(), dtype=float)\n"
         ),
     },
     "jacobian_leaky_relu_net": {
@@ -108,6 +149,12 @@ MUTANTS = {
             "def jacobian_leaky_relu_net(W, v, X, slope):\n"
             "    D = np.where(X @ W.T >= 0, 1.0, slope)\n"
             "    return np.stack([np.outer(D[i], X[i]).ravel() for i in range(len(X))])\n"
+        ),
+        "calls ovptools (forbidden by the text)": (
+            "import ovptools\n\n\n"
+            "def jacobian_leaky_relu_net(W, v, X, slope):\n"
+            "    net = ovptools.OneLayerNet(W, v, slope=slope)\n"
+            "    return np.asarray(ovptools.jacobian(net, X).detach().numpy(), dtype=float)\n"
         ),
     },
 }

@@ -7,6 +7,16 @@ MUTANTS = {
         "forgets a": (
             "def two_layer_forward(W, a, X):\n    return np.maximum(X @ W.T, 0).sum(1) / np.sqrt(W.shape[0])\n"
         ),
+        "returns a torch tensor (the text asks for numpy)": (
+            "import torch\n\n\n"
+            "def two_layer_forward(W, a, X):\n"
+            "    Wt, at, Xt = (torch.from_numpy(t) for t in (W, a, X))\n"
+            "    return torch.relu(Xt @ Wt.T) @ at / Wt.shape[0] ** 0.5\n"
+        ),
+        "calls ovptools (forbidden by the text)": (
+            "import ovptools\n\n\n"
+            "def two_layer_forward(W, a, X):\n    return np.asarray(ovptools.two_layer_forward(W, a, X))\n"
+        ),
     },
     "gram_empirical": {
         "missing 1/m": (
@@ -26,6 +36,10 @@ MUTANTS = {
             "    either = S.sum(1)[:, None] + S.sum(1)[None, :] - both\n"
             "    return (X @ X.T) * either / W.shape[0]\n"
         ),
+        "calls ovptools (forbidden by the text)": (
+            "from ovptools.kernels import gram_empirical as course_gram\n\n\n"
+            "def gram_empirical(W, X):\n    return np.asarray(course_gram(W, X))\n"
+        ),
     },
     "gram_infinite": {
         "no clipping before arccos": (
@@ -42,6 +56,21 @@ MUTANTS = {
             "def gram_infinite(X):\n"
             "    G = np.clip(X @ X.T, -1, 1)\n"
             "    return (np.pi - np.arccos(G)) / (2 * np.pi)\n"
+        ),
+        "clips to [0, 1]": (
+            "def gram_infinite(X):\n"
+            "    G = np.clip(X @ X.T, 0, 1)\n"
+            "    return G * (np.pi - np.arccos(G)) / (2 * np.pi)\n"
+        ),
+        "computes in float32": (
+            "def gram_infinite(X):\n"
+            "    G = np.clip(X.astype(np.float32) @ X.T.astype(np.float32), -1, 1)\n"
+            "    return G * (np.float32(np.pi) - np.arccos(G)) / np.float32(2 * np.pi)\n"
+        ),
+        "calls ovptools (forbidden by the text)": (
+            "def gram_infinite(X):\n"
+            "    import ovptools\n"
+            "    return np.asarray(ovptools.gram_infinite(X))\n"
         ),
     },
     "gd_step": {
@@ -135,6 +164,12 @@ MUTANTS = {
             "    lam, V = np.linalg.eig(H)\n"
             "    lam, V = np.real(lam), np.real(V)\n"
             "    return float(np.sqrt(np.sum((1 - eta * lam) ** (2 * k) * (V.T @ y) ** 2)))\n"
+        ),
+        "calls ovptools (forbidden by the text)": (
+            "import ovptools\n\n\n"
+            "def projection_convergence(H, y, eta, k):\n"
+            "    lam, proj = ovptools.eigen_projections(H, y)\n"
+            "    return float(np.sqrt(np.sum((1 - eta * np.asarray(lam)) ** (2 * k) * np.asarray(proj) ** 2)))\n"
         ),
     },
 }
