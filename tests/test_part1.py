@@ -101,7 +101,36 @@ def test_gd_vs_sgd_crossover_moves_like_one_over_n():
 def test_gd_vs_sgd_cost_takes_any_step_budget():
     # regression: a budget that is not a multiple of 50 raised IndexError
     out = ex.gd_vs_sgd_cost([30], np.logspace(-1, -2, 3), seeds=2, max_sgd_steps=1234)
-    assert out["sgd"].shape == (1, 3) and np.all(np.isfinite(out["gd"]))
+    assert out["sgd"].shape == (1, 3, 2) and np.all(np.isfinite(out["gd"]))
+    assert out["crossover_seeds"].shape == (1, 2)
+
+
+def test_gd_vs_sgd_cost_has_no_warning_when_a_target_is_met_at_the_start(recwarn):
+    # regression: ε above the initial gap gives a cost of 0 for both methods, and log(0) warned
+    out = ex.gd_vs_sgd_cost([30], [10.0, 1e-1, 1e-2], seeds=2, max_sgd_steps=2000)
+    assert np.all(out["gd"][0, 0] == 0) and not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_cauchy_regression_gradient_matches_finite_differences():
+    g = np.random.default_rng(0)
+    X, y, w = g.standard_normal((30, 4)), g.standard_normal(30), g.standard_normal(4)
+    value, grad = ex.cauchy_regression(X, y, w)
+    h = 1e-6
+    numeric = [(ex.cauchy_regression(X, y, w + h * e)[0] - ex.cauchy_regression(X, y, w - h * e)[0]) / (2 * h)
+               for e in np.eye(4)]
+    assert np.allclose(grad, numeric, atol=1e-7)
+    values, grads = ex.cauchy_regression(X, y, np.stack([w, 2 * w]))
+    assert np.isclose(values[0], value) and np.allclose(grads[0], grad)
+
+
+def test_sgd_nonconvex_rate_stays_under_its_bound_and_falls_with_T():
+    X, y = ov.least_squares_data(100, 5, noise=1.0, seed=1)
+    out = ex.sgd_nonconvex_rate(X, y, 2 * np.ones(5), [50, 500, 2000], seeds=10)
+    assert np.all(out["minimum"] <= out["average"]) and np.all(out["average"] <= out["bound"])
+    assert out["average"][-1] < out["average"][0]
+    assert np.allclose(out["gamma"], np.sqrt(2 * out["R"] / (out["beta"] * out["G2"] * out["horizons"])))
+    with pytest.raises(ValueError, match="w0"):
+        ex.sgd_nonconvex_rate(X, y, np.ones(3), [10])
 
 
 def test_step_recipe_lowers_the_noise_floor_each_cut():

@@ -17,26 +17,28 @@ from ..train import DivergenceError, Run, descend, gd, sgd
 
 
 class _SeededSGD:
-    """One-sample SGD on ℓ2-regularized logistic regression for S independent runs at once (rows of
-    ``W``), with the strongly convex schedule η_k = 2/(λ(k + k₀)); ``idx[s, k]`` is run s's sample at k."""
+    """One-sample SGD on ℓ2-regularized logistic regression for S independent runs at once, run s on
+    its own data ``X[s]``, ``y[s]`` (S×n×d, S×n), with the strongly convex schedule
+    η_k = 2/(λ(k + k₀)); ``idx[s, k]`` is run s's sample at step k."""
 
     device = "cpu"
 
     def __init__(self, X, y, lam, k0, idx) -> None:
         self.X, self.y, self.lam, self.k0, self.idx = X, y, lam, k0, idx
-        self.W = np.zeros((idx.shape[0], X.shape[1]))
+        self.rows = np.arange(idx.shape[0])
+        self.W = np.zeros((idx.shape[0], X.shape[2]))
 
     def loss(self) -> np.ndarray:
-        margins = self.y[:, None] * (self.X @ self.W.T)
+        margins = self.y * np.einsum("snd,sd->sn", self.X, self.W)
         softplus = np.maximum(-margins, 0) + np.log1p(np.exp(-np.abs(margins)))  # log(1 + e^{−margin}), stably
-        return np.mean(softplus, axis=0) + 0.5 * self.lam * np.sum(self.W**2, axis=1)
+        return np.mean(softplus, axis=1) + 0.5 * self.lam * np.sum(self.W**2, axis=1)
 
     def eta(self, k: int) -> float:
         return 2 / (self.lam * (k + self.k0))
 
     def step(self, k: int) -> None:
         i = self.idx[:, k]
-        xi, yi = self.X[i], self.y[i]
+        xi, yi = self.X[self.rows, i], self.y[self.rows, i]
         s = -yi / (1 + np.exp(yi * np.sum(xi * self.W, axis=1)))
         self.W -= self.eta(k) * (s[:, None] * xi + self.lam * self.W)
 
@@ -54,60 +56,70 @@ def _first_reach(gaps: np.ndarray, eps: np.ndarray, cost_per_step: float) -> np.
     return np.where(first >= 0, first * cost_per_step, np.nan)
 
 
-def _all_reached(runs: int, level: float) -> Callable[[np.ndarray], bool]:
-    """A stop rule: True once every run of the batch has had its loss at or below ``level``."""
-    reached = np.zeros(runs, dtype=bool)
-
-    def stop(value: np.ndarray) -> bool:
-        reached[:] |= value <= level
-        return bool(reached.all())
-
-    return stop
+def _crossover(gd_cost: np.ndarray, sgd_cost: np.ndarray, eps_grid: np.ndarray) -> float:
+    """The first ε (scanning from loose to tight) where SGD stops being cheaper than GD, interpolated
+    on log scales; NaN if the costs do not cross on the grid."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        diff = np.log(gd_cost) - np.log(sgd_cost)  # > 0: SGD is cheaper
+    for j in range(len(eps_grid) - 1):
+        if np.isfinite(diff[j]) and np.isfinite(diff[j + 1]) and diff[j] > 0 >= diff[j + 1]:
+            t = diff[j] / (diff[j] - diff[j + 1])
+            return float(np.exp((1 - t) * np.log(eps_grid[j]) + t * np.log(eps_grid[j + 1])))
+    return float("nan")
 
 
 def gd_vs_sgd_cost(ns, eps_grid, *, d: int = 10, lam: float = 0.01, seeds: int = 3,
                    max_sgd_steps: int = 400_000) -> dict[str, np.ndarray]:
     r"""Cost, in per-sample gradient evaluations, for GD and SGD to first reach f(w) − f* ≤ ε on
-    ℓ2-regularized logistic regression, for each n in ``ns`` and ε in ``eps_grid``.
+    ℓ2-regularized logistic regression, for each n in ``ns``, ε in ``eps_grid`` and seed.
 
-    GD: step 1/β with β = (1/4n)Σ‖x_i‖² + λ, n evaluations per step. SGD: one sample per step,
-    step η_k = 2/(λ(k + k₀)) with k₀ = 2β/λ (the strongly convex schedule), median over ``seeds``
-    runs of at most ``max_sgd_steps`` steps. The gap is checked every 10 SGD steps (not counted). Returns ``gd``,
-    ``sgd`` (len(ns)×len(eps)), ``crossover`` (the ε per n where the costs are equal, interpolated
-    on log scales; NaN if none).
+    Seed s draws its own data set of each size n (``logistic_data(n, d, seed=a + 100 s)`` for the
+    a-th n) and its own SGD samples. GD: step 1/β with β = (1/4n)Σ‖x_i‖² + λ, n evaluations per
+    step. SGD: one sample per step, step η_k = 2/(λ(k + k₀)) with k₀ = 2β/λ (the strongly convex
+    schedule), at most ``max_sgd_steps`` steps; the gap is checked every max(10, n/50) SGD steps (not counted).
+
+    Returns ``gd``, ``sgd`` (len(ns) × len(eps) × seeds), ``crossover_seeds`` (len(ns) × seeds: the
+    ε where the two costs are equal on that seed's data, interpolated on log scales, NaN if they do
+    not cross), and ``crossover`` (its median over seeds, ignoring NaN).
     """
     ns = [check_count(n, "ns") for n in ns]
     eps_grid = as_array(eps_grid, "eps_grid", ndim=1)
     seeds, max_sgd_steps = check_count(seeds, "seeds"), check_count(max_sgd_steps, "max_sgd_steps")
     lam = check_positive(lam, "lam")
-    gd_cost = np.full((len(ns), len(eps_grid)), np.nan)
+    gd_cost = np.full((len(ns), len(eps_grid), seeds), np.nan)
     sgd_cost = np.full_like(gd_cost, np.nan)
     eps_min = eps_grid.min()
     for a, n in enumerate(ns):
-        X, y = logistic_data(n, d, seed=a)
-        _, f_star = logistic_optimum(X, y, lam)
-        beta = np.mean(np.sum(X**2, axis=1)) / 4 + lam
-        f = lambda w, X=X, y=y: logistic_loss(w, X, y, lam)  # noqa: E731
-        # GD on a λ-strongly convex, β-smooth f: gap_k ≤ (1 − λ/β)^k gap_0, so this many steps suffice
-        gap0 = f(np.zeros(d)) - f_star
-        k_max = math.ceil(math.log(max(gap0, eps_min) / eps_min) / -math.log1p(-lam / beta)) + 1
-        run = gd(f, lambda w, X=X, y=y: logistic_grad(w, X, y, lam), np.zeros(d), eta=1 / beta, steps=k_max)
-        gd_cost[a] = _first_reach(run.loss - f_star, eps_grid, n)
+        data = [logistic_data(n, d, seed=a + 100 * s) for s in range(seeds)]
+        Xs, ys = np.stack([X for X, _ in data]), np.stack([y for _, y in data])
+        f_stars, betas = np.zeros(seeds), np.zeros(seeds)
+        for s, (X, y) in enumerate(data):
+            f_stars[s] = logistic_optimum(X, y, lam)[1]
+            betas[s] = beta = np.mean(np.sum(X**2, axis=1)) / 4 + lam
+            f = lambda w, X=X, y=y: logistic_loss(w, X, y, lam)  # noqa: E731
+            # GD on a λ-strongly convex, β-smooth f: gap_k ≤ (1 − λ/β)^k gap_0, so this many steps suffice
+            gap0 = f(np.zeros(d)) - f_stars[s]
+            k_max = math.ceil(math.log(max(gap0, eps_min) / eps_min) / -math.log1p(-lam / beta)) + 1
+            run = gd(f, lambda w, X=X, y=y: logistic_grad(w, X, y, lam), np.zeros(d), eta=1 / beta, steps=k_max)
+            gd_cost[a, :, s] = _first_reach(run.loss - f_stars[s], eps_grid, n)
         idx = np.stack([rng(1000 * a + s).integers(0, n, size=max_sgd_steps) for s in range(seeds)])
-        problem = _SeededSGD(X, y, lam, 2 * beta / lam, idx)
-        sgd_run = descend(problem, steps=max_sgd_steps - 1, stop=_all_reached(seeds, f_star + eps_min), loss_every=10,
-                          progress=False)
-        per_seed = [_first_reach(sgd_run.loss[:, s] - f_star, eps_grid, 1) for s in range(seeds)]
-        sgd_cost[a] = np.median(per_seed, axis=0)
-    crossover = np.full(len(ns), np.nan)
-    for a in range(len(ns)):
-        diff = np.log(gd_cost[a]) - np.log(sgd_cost[a])  # > 0: SGD is cheaper
-        for j in range(len(eps_grid) - 1):
-            if diff[j] > 0 >= diff[j + 1]:
-                t = diff[j] / (diff[j] - diff[j + 1])
-                crossover[a] = float(np.exp((1 - t) * np.log(eps_grid[j]) + t * np.log(eps_grid[j + 1])))
-                break
-    return {"ns": np.array(ns), "eps": eps_grid, "gd": gd_cost, "sgd": sgd_cost, "crossover": crossover}
+        problem = _SeededSGD(Xs, ys, lam, 2 * betas.max() / lam, idx)
+        reached = np.zeros(seeds, dtype=bool)
+
+        def stop(value, f_stars=f_stars, reached=reached):
+            reached[:] |= value <= f_stars + eps_min
+            return bool(reached.all())
+
+        every = max(10, n // 50)  # the full loss costs n per run: check it less often for large n
+        sgd_run = descend(problem, steps=max_sgd_steps - 1, stop=stop, loss_every=every, progress=False)
+        for s in range(seeds):
+            sgd_cost[a, :, s] = _first_reach(sgd_run.loss[:, s] - f_stars[s], eps_grid, 1)
+    crossover_seeds = np.array([[_crossover(gd_cost[a, :, s], sgd_cost[a, :, s], eps_grid) for s in range(seeds)]
+                                for a in range(len(ns))])
+    with np.errstate(all="ignore"):
+        crossover = np.array([np.nanmedian(c) if np.isfinite(c).any() else np.nan for c in crossover_seeds])
+    return {"ns": np.array(ns), "eps": eps_grid, "gd": gd_cost, "sgd": sgd_cost,
+            "crossover_seeds": crossover_seeds, "crossover": crossover}
 
 
 def largest_stable_step(f: Callable, run: Callable[[float], Run], etas) -> float:
@@ -159,4 +171,56 @@ def step_recipe(X, y, *, batch_size: int, seed: int, rounds: int = 3, window: in
     return {"loss": np.array(losses), "eta": np.array(etas), "f_star": f_star}
 
 
-__all__ = ["gd_vs_sgd_cost", "largest_stable_step", "step_recipe"]
+def cauchy_regression(X, y, w) -> tuple[np.ndarray, np.ndarray]:
+    r"""f(w) = (1/n) Σ_i log(1 + (x_iᵀw − y_i)²) (robust regression with the Cauchy loss, non-convex)
+    and its gradient, for one w (length d) or a batch of them (rows of an S×d array)."""
+    W = np.atleast_2d(w)
+    r = W @ X.T - y  # S × n residuals
+    value = np.mean(np.log1p(r**2), axis=1)
+    grad = (2 * r / (1 + r**2)) @ X / X.shape[0]
+    return (value, grad) if np.ndim(w) == 2 else (value[0], grad[0])
+
+
+def sgd_nonconvex_rate(X, y, w0, horizons, *, seeds: int = 20, seed: int = 0) -> dict[str, np.ndarray]:
+    r"""One-sample SGD on the non-convex Cauchy regression f of :func:`cauchy_regression`, for each
+    horizon T with the constant step γ_T = √(2R/(βG²T)) that balances the two terms of the bound
+    min_{k<T} E‖∇f(w_k)‖² ≤ (1/T) Σ_{k<T} E‖∇f(w_k)‖² ≤ R/(γT) + βγG²/2 = √(2βRG²/T).
+
+    Constants, all provable for this f: β = 2 λ_max(XᵀX/n) (the loss log(1 + r²) has |φ''| ≤ 2),
+    G² = (1/n) Σ‖x_i‖² ≥ E_i‖∇f_i(w)‖² (since |φ'| ≤ 1), and R = f(w₀) ≥ f(w₀) − f* (as f* ≥ 0).
+    ``seeds`` independent runs per T estimate the expectations. Returns ``horizons``, ``gamma``,
+    ``average`` ((1/T) Σ_{k<T} of the seed-mean of ‖∇f(w_k)‖²), ``minimum`` (min_{k<T} of the
+    seed-mean), ``bound``, and the constants ``beta``, ``G2``, ``R``.
+    """
+    X, y = as_array(X, "X", ndim=2), as_array(y, "y", ndim=1)
+    check_same_rows("X", X, "y", y)
+    w0 = as_array(w0, "w0", ndim=1)
+    if len(w0) != X.shape[1]:
+        raise ValueError(f"w0: expected length d = {X.shape[1]}, got {len(w0)}")
+    horizons = [check_count(T, "horizons") for T in horizons]
+    seeds = check_count(seeds, "seeds")
+    n = X.shape[0]
+    beta = 2 * float(np.linalg.eigvalsh(X.T @ X / n)[-1])
+    G2 = float(np.mean(np.sum(X**2, axis=1)))
+    R = float(cauchy_regression(X, y, w0)[0])
+    out = {k: [] for k in ("gamma", "average", "minimum", "bound")}
+    for T in horizons:
+        gamma = math.sqrt(2 * R / (beta * G2 * T))
+        W = np.tile(w0, (seeds, 1))
+        samples = rng(seed + T).integers(0, n, size=(T, seeds))
+        grad_sq = np.empty(T)
+        for k in range(T):
+            _, g = cauchy_regression(X, y, W)
+            grad_sq[k] = np.mean(np.sum(g**2, axis=1))  # E‖∇f(w_k)‖², estimated over the seeds
+            xi, yi = X[samples[k]], y[samples[k]]
+            r = np.sum(xi * W, axis=1) - yi
+            W = W - gamma * (2 * r / (1 + r**2))[:, None] * xi
+        out["gamma"].append(gamma)
+        out["average"].append(grad_sq.mean())
+        out["minimum"].append(grad_sq.min())
+        out["bound"].append(math.sqrt(2 * beta * R * G2 / T))
+    return {"horizons": np.array(horizons), **{k: np.array(v) for k, v in out.items()},
+            "beta": beta, "G2": G2, "R": R}
+
+
+__all__ = ["cauchy_regression", "gd_vs_sgd_cost", "largest_stable_step", "sgd_nonconvex_rate", "step_recipe"]
