@@ -41,3 +41,116 @@ def test_two_layer_demo_redraws_for_each_slider():
     assert "n = 40" in status.value
     sliders["η·λ_max(H∞)"].value = 0.5
     assert "η = 0.5/λ_max(H∞)" in status.value and "final loss" in status.value
+
+
+def _slider(box, description):
+    return next(s for s in _find(box, "FloatSlider") + _find(box, "IntSlider") if s.description == description)
+
+
+def _line(fig, label_start):
+    return next(line for ax in fig.axes for line in ax.get_lines() if line.get_label().startswith(label_start))
+
+
+def test_pl_demo_draws_the_general_step_guarantee():
+    """For γ < 2/β the envelope is (1 − 2μγ(1 − βγ/2))^k (f(x₀) − f*), the descent lemma plus PL."""
+    import numpy as np
+
+    box = widgets.pl_demo()
+    status = _find(box, "HTML")[0]
+    _slider(box, "step × β").value = 0.5
+    assert "bound holds" in status.value and "1 − 2μγ(1 − βγ/2)" in status.value
+    envelope = _line(box.figure, "bound (1 − 2μγ(1 − βγ/2))^k")
+    assert envelope.get_visible()
+    beta, mu, gamma = 8.0, 1 / 32, 0.5 / 8.0
+    factor = 1 - 2 * mu * gamma * (1 - beta * gamma / 2)
+    assert factor > 1 - mu / beta  # a step below 1/β has a weaker guarantee than (1 − μ/β)
+    gap0 = 7.0**2 + 3 * np.sin(7.0) ** 2
+    k = np.arange(61)
+    np.testing.assert_allclose(envelope.get_ydata(), factor**k * gap0, rtol=1e-12)
+    assert f"{factor:.5f}" in status.value
+    measured = _line(box.figure, "measured")
+    assert np.all(np.asarray(measured.get_ydata()) <= envelope.get_ydata() * (1 + 1e-9))
+    legend = [t.get_text() for t in box.figure.axes[0].get_legend().get_texts()]
+    assert any(t.startswith("bound (1 − 2μγ(1 − βγ/2))^k") for t in legend)
+
+
+def test_pl_demo_gives_no_guarantee_from_two_over_beta():
+    box = widgets.pl_demo()
+    status = _find(box, "HTML")[0]
+    lines = len(box.figure.axes[0].get_lines())
+    _slider(box, "step × β").value = 2.2
+    assert status.value.startswith("redrawn: step = 2.20/β")
+    assert "no guarantee for steps ≥ 2/β" in status.value and "bound" not in status.value
+    assert not _line(box.figure, "bound").get_visible()
+    assert not any(t.get_text().startswith("bound") for t in box.figure.axes[0].get_legend().get_texts())
+    _slider(box, "step × β").value = 1.0  # back below 2/β: the envelope returns, on the same lines
+    assert "bound holds" in status.value and _line(box.figure, "bound").get_visible()
+    assert len(box.figure.axes[0].get_lines()) == lines
+
+
+def test_pl_demo_at_the_minimizer():
+    box = widgets.pl_demo()
+    status = _find(box, "HTML")[0]
+    _slider(box, "x₀").value = 0.0
+    assert "bound holds" in status.value and "x₀ is a minimizer" in status.value
+
+
+def _inside(fig):
+    """Every panel (ticks, labels, title, legend) lies inside the figure, and the panels do not overlap."""
+    renderer = fig.canvas.get_renderer()
+    fig.canvas.draw()
+    boxes = [ax.get_tightbbox(renderer) for ax in fig.axes]
+    for b in boxes:
+        assert b.x0 >= -1 and b.y0 >= -1 and b.x1 <= fig.bbox.x1 + 1 and b.y1 <= fig.bbox.y1 + 1, b
+    assert boxes[0].x1 < boxes[1].x0
+
+
+@pytest.mark.parametrize("rc", [{}, {"figure.dpi": 90, "axes.grid": True, "grid.alpha": 0.3}])  # the lectures' rc
+def test_fixed_layout_fits_at_extreme_values(rc):
+    import matplotlib
+
+    with matplotlib.rc_context(rc):
+        box = widgets.pl_demo()
+        _inside(box.figure)
+        for name, value in (("step × β", 0.1), ("x₀", -15.0), ("x₀", 0.5), ("step × β", 2.4), ("x₀", 0.0)):
+            _slider(box, name).value = value
+            _inside(box.figure)
+        assert box.figure.dpi == matplotlib.rcParams["figure.dpi"]
+    if rc:
+        return
+    box = widgets.two_layer_demo(steps=30)
+    _inside(box.figure)
+    _slider(box, "η·λ_max(H∞)").value = 2.5
+    _inside(box.figure)
+
+
+def test_two_layer_demo_keeps_torch_threads():
+    import torch
+
+    before = torch.get_num_threads()
+    box = widgets.two_layer_demo(steps=20)
+    _slider(box, "width m").value = 100
+    assert torch.get_num_threads() == before
+    assert bytes(_find(box, "Image")[0].value).startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("env", [None, "0", "1"])
+def test_static_first_figure_only_when_asked(monkeypatch, env):
+    import IPython.display
+
+    if env is None:
+        monkeypatch.delenv("OVP_STATIC_WIDGETS", raising=False)
+    else:
+        monkeypatch.setenv("OVP_STATIC_WIDGETS", env)
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda *objs, **kw: shown.extend(objs))
+    for make in (widgets.pl_demo, lambda: widgets.two_layer_demo(steps=10)):
+        shown.clear()
+        box = make()
+        images = [obj for obj in shown if isinstance(obj, IPython.display.Image)]
+        if env == "1":
+            assert len(images) == 1 and len(shown) == 1
+            assert images[0].data == _find(box, "Image")[0].value  # the first figure, as PNG
+            assert images[0].data.startswith(b"\x89PNG")
+        else:
+            assert shown == []
