@@ -300,3 +300,68 @@ def two_layer_demo(*, d: int = 50, steps: int = 100, seed: int = 0, device: str 
         s.observe(redraw, "value")
     redraw()
     return canvas.box([m, eta, n])
+
+
+def deep_demo(*, n: int = 32, d: int = 8, steps: int = 40, seed: int = 0, device: str = "auto"):
+    r"""Full-batch GD on the logistic loss of Zou et al.'s deep ReLU net (:func:`ovptools.init_deep`, v
+    fixed) on φ-separated data: sliders for the width m, the depth L and the step as a multiple of
+    η₀ = 4/(m·λ_max(Θ_L)) (Θ_L the infinite-width NTK; about the largest stable step). Left: the
+    loss Σ_i log(1 + e^{−y_i f(x_i)}). Right: the relative change ‖W_l(k) − W_l(0)‖_F/‖W_l(0)‖_F of
+    every layer along the run: wide nets move less, the m×m layers less than the d×m first one.
+    """
+    import ipywidgets as w
+    import torch
+    from matplotlib.ticker import NullFormatter
+
+    from .data import separated_data
+    from .kernels import relu_ntk_infinite
+    from .models import deep_relu_forward, init_deep
+    from .train.nets import train_deep
+
+    X, y = separated_data(n, d, phi=0.1, seed=seed)
+    lam_max = {L: float(np.linalg.eigvalsh(relu_ntk_infinite(X, L))[-1]) for L in range(1, 9)}
+    m = _slider(w.IntSlider, value=128, min=16, max=1024, step=16, description="width m")
+    depth = _slider(w.IntSlider, value=3, min=1, max=8, description="depth L")
+    step = _slider(w.FloatSlider, value=1.0, min=0.1, max=3.0, step=0.1, description="step × η₀")
+    canvas = _Canvas()
+    ax1, ax2 = canvas.axes
+    k = np.arange(steps + 1)
+    (loss,) = ax1.semilogy(k, np.ones(steps + 1), label="Σ_i log(1 + exp(−y_i f(x_i)))")
+    ax1.axhline(n * np.log(2), color="k", ls=":", label="n·log 2 (output 0)")
+    layers = [ax2.plot([0], [1.0], "o-", ms=3, label=f"layer {j + 1}")[0] for j in range(8)]
+    ax1.set(xlabel="GD step k", ylabel="training loss")
+    ax1.yaxis.set_minor_formatter(NullFormatter())  # "3×10⁰"-style minor labels would overflow the fixed margin
+    ax2.set(xlabel="GD step k", ylabel="‖W_l(k) − W_l(0)‖_F / ‖W_l(0)‖_F")
+    _title(ax2, "Relative change per layer: less as m grows")
+
+    def redraw(*_):
+        start = time.perf_counter()
+        L = int(depth.value)
+        eta = step.value * 4.0 / (m.value * lam_max[L])
+        with _threads(n * m.value * m.value):
+            Ws, v = init_deep(d, m.value, L, seed=seed + 1)
+            try:
+                run = train_deep(Ws, v, X, y, eta=eta, steps=steps, loss="logistic", record_every=5, device=device,
+                                 dtype=torch.float32, progress=False)
+            except DivergenceError as err:  # show it, keep the widget alive
+                run, note = None, f"diverged: {str(err).split(':')[0]}"
+        loss.set_visible(run is not None)
+        for j, line in enumerate(layers):
+            line.set_visible(run is not None and j < L)
+        if run is not None:
+            loss.set_ydata(np.maximum(run.loss, 1e-30))
+            for j in range(L):
+                layers[j].set_data(run.steps, run.relative_change[:, j])
+            acc = float(np.mean(np.sign(deep_relu_forward(run.Ws, run.v, X)) == y))
+            change = ", ".join(f"{c:.3f}" for c in run.relative_change[-1])
+            note = f"final loss {run.loss[-1]:.3g}, training accuracy {acc:.2f}, relative change per layer {change}"
+        for ax in (ax1, ax2):
+            ax.relim(visible_only=True)
+            ax.autoscale_view()
+        _title(ax1, f"m = {m.value}, L = {L}, η = {step.value:.1f}·η₀")
+        canvas.show(f"m = {m.value}, L = {L}, step = {step.value:.1f}·η₀ — {note}", start)
+
+    for s in (m, depth, step):
+        s.observe(redraw, "value")
+    redraw()
+    return canvas.box([m, depth, step])

@@ -154,3 +154,47 @@ def test_static_first_figure_only_when_asked(monkeypatch, env):
             assert images[0].data.startswith(b"\x89PNG")
         else:
             assert shown == []
+
+
+def test_deep_demo_redraws_for_each_slider_and_shows_one_line_per_layer(monkeypatch):
+    import IPython.display
+    import torch
+
+    monkeypatch.setenv("OVP_STATIC_WIDGETS", "1")
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda *objs, **kw: shown.extend(objs))
+    before = torch.get_num_threads()
+    box = widgets.deep_demo(steps=20)
+    assert len(shown) == 1 and shown[0].data == _find(box, "Image")[0].value  # the static first figure
+    status = _find(box, "HTML")[0]
+    assert status.value.startswith("redrawn: m = 128, L = 3, step = 1.0·η₀") and "training accuracy" in status.value
+
+    def layer_lines():
+        return [ln for ln in box.figure.axes[1].get_lines() if ln.get_visible() and ln.get_label().startswith("layer")]
+
+    assert len(layer_lines()) == 3
+    _slider(box, "depth L").value = 5
+    assert status.value.startswith("redrawn: m = 128, L = 5,") and len(layer_lines()) == 5
+    assert len(status.value.split("relative change per layer")[1].split(",")) == 5
+    _slider(box, "width m").value = 32
+    assert status.value.startswith("redrawn: m = 32, L = 5,")
+    _slider(box, "step × η₀").value = 0.5
+    assert "step = 0.5·η₀" in status.value
+    assert torch.get_num_threads() == before
+    _inside(box.figure)
+
+
+def test_deep_demo_layers_move_less_when_wider():
+    import re
+
+    box = widgets.deep_demo(steps=20)
+    status = _find(box, "HTML")[0]
+
+    def changes():
+        return [float(c) for c in re.findall(r"\d+\.\d+", status.value.split("relative change per layer")[1])[:3]]
+
+    _slider(box, "width m").value = 32
+    narrow = changes()
+    _slider(box, "width m").value = 512
+    wide = changes()
+    assert all(w < n for w, n in zip(wide, narrow)), (narrow, wide)
