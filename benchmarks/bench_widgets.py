@@ -15,6 +15,7 @@ import time
 import numpy as np
 
 from ovptools import widgets
+from ovptools.widgets import canvas
 
 
 def sliders(box):
@@ -39,12 +40,12 @@ def time_moves(box, moves) -> list[float]:
 
 def floor_seconds(repeats: int = 5) -> float:
     """Median time of one PNG render of an empty figure of the widgets' size (the first, warm-up, not counted)."""
-    fig, _ = widgets._figure()
-    widgets._png(fig)
+    fig, _ = canvas.figure()
+    canvas.png(fig)
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        widgets._png(fig)
+        canvas.png(fig)
         times.append(time.perf_counter() - start)
     return float(np.median(times))
 

@@ -1,0 +1,133 @@
+"""The drawing machinery shared by the lecture widgets: one figure with fixed margins, rendered
+once per redraw into an ``ipywidgets.Image``, a status line, the static copy for committed
+notebooks, and a thread limit for the redraw's computation."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import time
+from io import BytesIO
+
+FIGSIZE = (9.0, 3.4)
+"""Size of a widget's figure, in inches; its PNG has rcParams["figure.dpi"] pixels per inch, read when the
+widget is created, as the inline backend would draw it (the lectures set 90)."""
+# Fixed margins in inches (left, right, bottom, top, gap between the panels): room for log-scale
+# tick labels such as 10⁻¹⁷, the axis labels and a title, so no layout engine runs per redraw.
+_MARGINS = (0.8, 0.25, 0.52, 0.32, 0.85)
+
+
+def static_figures() -> bool:
+    """Whether widgets also display their first figure as a static image (``OVP_STATIC_WIDGETS``)."""
+    return os.environ.get("OVP_STATIC_WIDGETS", "") not in ("", "0")
+
+
+def slider(cls, **kwargs):
+    """A slider that redraws once on release (not while dragging), with its full label shown."""
+    return cls(continuous_update=False, style={"description_width": "initial"}, **kwargs)
+
+
+def figure(figsize=FIGSIZE):
+    """A two-panel figure with fixed margins, outside pyplot (nothing shows it but the widget)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize)
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, 2)
+    left, right, bottom, top, gap = _MARGINS
+    width, height = figsize
+    panel = (width - left - right - gap) / 2
+    fig.subplots_adjust(left=left / width, right=1 - right / width, bottom=bottom / height, top=1 - top / height,
+                        wspace=gap / panel)
+    return fig, axes
+
+
+def png(fig) -> bytes:
+    """The figure as PNG bytes: one render, at the figure's own size (fast zlib level; the PNG is local)."""
+    buf = BytesIO()
+    fig.savefig(buf, format="png", dpi="figure", pil_kwargs={"compress_level": 1})
+    return buf.getvalue()
+
+
+def title(ax, text: str) -> None:
+    # y=1.0 fixes the title's place (matplotlib otherwise measures the tick labels at every draw);
+    # 11 pt keeps the longest title within its panel
+    ax.set_title(text, y=1.0, fontsize=11)
+
+
+def legend(ax) -> None:
+    """A legend of the visible labelled lines (rebuilt: a hidden line leaves it)."""
+    handles = [h for h in ax.get_lines() if h.get_visible() and not h.get_label().startswith("_")]
+    if handles:
+        ax.legend(handles=handles, fontsize=7)
+    elif ax.get_legend() is not None:
+        ax.get_legend().remove()
+
+
+class Canvas:
+    """The figure of a widget, its ``ipywidgets.Image`` and its status line."""
+
+    def __init__(self):
+        import ipywidgets as w
+
+        self.fig, self.axes = figure()
+        # at the PNG's own size (a VBox would stretch it to its width), shrunk in a narrower cell
+        self.image = w.Image(format="png", layout=w.Layout(align_self="flex-start", max_width="100%"))
+        self.status = w.HTML()
+
+    def show(self, text: str, start: float) -> None:
+        """Render the updated figure into the image, then write the status line ("redrawn: ..." and the time)."""
+        for ax in self.axes:
+            legend(ax)
+        self.image.value = png(self.fig)
+        self.status.value = f"redrawn: {text} ({1000 * (time.perf_counter() - start):.0f} ms)"
+
+    def box(self, controls):
+        """The widget: the sliders, the status line and the figure; with ``OVP_STATIC_WIDGETS`` also
+        display the first figure (drawn by now) as a static image."""
+        import ipywidgets as w
+
+        if static_figures():
+            from IPython.display import Image, display
+
+            display(Image(data=bytes(self.image.value), format="png"))
+        box = w.VBox([w.HBox(controls), self.status, self.image])
+        box.figure = self.fig
+        return box
+
+
+@functools.cache
+def blas_threads():
+    """threadpoolctl's controller of numpy's BLAS threads (None without threadpoolctl)."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:
+        return None
+    return ThreadpoolController()
+
+
+@contextlib.contextmanager
+def threads(work: int):
+    """Run a redraw's computation (``work`` multiply-adds per matrix product) on few threads.
+
+    Lecture-size products (below 2²⁴ multiply-adds) run on one thread, larger ones on all cores but
+    one, for torch and for numpy's BLAS (through threadpoolctl, when installed); the previous
+    settings come back afterwards. Small products gain nothing from threads, and with a core busy
+    elsewhere (the browser, another notebook) threads that wait on each other are slower by orders
+    of magnitude: the default two-layer run took 47 ms on one thread but 13 s on two, on 2 cores
+    with one of them busy.
+    """
+    import torch
+
+    before = torch.get_num_threads()
+    count = 1 if work < 2**24 else max(1, min(before, (os.cpu_count() or 1) - 1))
+    controller = blas_threads()
+    blas = contextlib.nullcontext() if controller is None else controller.limit(limits=count, user_api="blas")
+    torch.set_num_threads(count)
+    try:
+        with blas:
+            yield
+    finally:
+        torch.set_num_threads(before)

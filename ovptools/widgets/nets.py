@@ -1,0 +1,145 @@
+"""Live demos of networks: Lecture 4's two-layer net (Du et al.) and Lecture 6's deep ReLU net (Zou et al.)."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ..train import DivergenceError
+from .canvas import Canvas, slider, threads, title
+
+
+def two_layer_demo(*, d: int = 50, steps: int = 100, seed: int = 0, device: str = "auto"):
+    r"""GD on Du et al.'s two-layer net: sliders for the width m, the step η (a multiple of
+    1/λ_max(H∞)) and the number of samples n. Left: the loss with Thm 4.1's rate (1 − ηλ₀/2)^k.
+    Right: λ_min(H(k)) of the empirical Gram matrix along the run, against λ₀ = λ_min(H∞).
+    Data: n points uniform on the sphere in R^d with Gaussian labels (cached per n).
+    """
+    import ipywidgets as w
+    import torch
+
+    from ..data import gaussian_labels, sphere
+    from ..kernels import gram_infinite
+    from ..models import init_two_layer
+    from ..train.nets import train_two_layer
+
+    cache: dict[int, tuple] = {}
+
+    def problem(n: int):
+        if n not in cache:
+            X, y = sphere(n, d, seed=seed), gaussian_labels(n, seed=seed + 1)
+            ev = np.linalg.eigvalsh(gram_infinite(X))
+            cache[n] = (X, y, ev[0], ev[-1])
+        return cache[n]
+
+    m = slider(w.IntSlider, value=1000, min=50, max=8000, step=50, description="width m")
+    eta = slider(w.FloatSlider, value=1.0, min=0.1, max=2.5, step=0.1, description="η·λ_max(H∞)")
+    n = slider(w.IntSlider, value=100, min=10, max=200, step=10, description="samples n")
+    canvas = Canvas()
+    ax1, ax2 = canvas.axes
+    k = np.arange(steps + 1)
+    (loss,) = ax1.semilogy(k, np.ones(steps + 1), label="measured ½‖u(k) − y‖²")
+    (rate,) = ax1.semilogy(k, np.ones(steps + 1), "k--", label="Thm 4.1 rate (1 − ηλ₀/2)^k")
+    (lam_k,) = ax2.plot([0], [1.0], "o-", ms=3, label="λ_min(H(k))")
+    lam0_line = ax2.axhline(1.0, color="k", ls="--", label="λ₀ = λ_min(H∞)")
+    half_line = ax2.axhline(0.5, color="r", ls=":", label="λ₀/2 (the proof needs λ_min(H) ≥ λ₀/2)")
+    ax1.set(xlabel="iteration k", ylabel="loss")
+    ax2.set(xlabel="iteration k", ylabel="eigenvalue")
+    title(ax2, "The Gram matrix stays near H∞ when m is large")
+
+    def redraw(*_):
+        start = time.perf_counter()
+        with threads(n.value * m.value * d):
+            X, y, lam0, lam_max = problem(n.value)
+            W0, a = init_two_layer(d, m.value, seed=seed + 2)
+            step = eta.value / lam_max
+            try:
+                run = train_two_layer(W0, a, X, y, eta=step, steps=steps, record_every=10, device=device,
+                                      dtype=torch.float32, progress=False)
+            except DivergenceError as err:  # show it, keep the widget alive
+                run, note = None, f"diverged: {str(err).split(':')[0]}"
+        lam0_line.set_ydata([lam0, lam0])
+        half_line.set_ydata([lam0 / 2, lam0 / 2])
+        for line in (loss, rate, lam_k):
+            line.set_visible(run is not None)
+        if run is not None:
+            loss.set_ydata(np.maximum(run.loss, 1e-30))
+            rate.set_ydata((1 - step * lam0 / 2) ** k * run.loss[0])
+            lam_k.set_data(run.steps, run.lambda_min)
+            note = f"final loss {run.loss[-1]:.2e}, max ‖w_r − w_r(0)‖ = {run.max_distance[-1]:.3f}"
+        for ax in (ax1, ax2):
+            ax.relim(visible_only=True)
+            ax.autoscale_view()
+        title(ax1, f"m = {m.value}, n = {n.value}, η = {eta.value:.1f}/λ_max")
+        canvas.show(f"m = {m.value}, η = {eta.value:.1f}/λ_max(H∞), n = {n.value} — {note}", start)
+
+    for s in (m, eta, n):
+        s.observe(redraw, "value")
+    redraw()
+    return canvas.box([m, eta, n])
+
+
+def deep_demo(*, n: int = 32, d: int = 8, steps: int = 40, seed: int = 0, device: str = "auto"):
+    r"""Full-batch GD on the logistic loss of Zou et al.'s deep ReLU net (:func:`ovptools.init_deep`, v
+    fixed) on φ-separated data: sliders for the width m, the depth L and the step as a multiple of
+    η₀ = 4/(m·λ_max(Θ_L)) (Θ_L the infinite-width NTK; about the largest stable step). Left: the
+    loss Σ_i log(1 + e^{−y_i f(x_i)}). Right: the relative change ‖W_l(k) − W_l(0)‖_F/‖W_l(0)‖_F of
+    every layer along the run: wide nets move less, the m×m layers less than the d×m first one.
+    """
+    import ipywidgets as w
+    import torch
+    from matplotlib.ticker import NullFormatter
+
+    from ..data import separated_data
+    from ..kernels import relu_ntk_infinite
+    from ..models import deep_relu_forward, init_deep
+    from ..train.nets import train_deep
+
+    X, y = separated_data(n, d, phi=0.1, seed=seed)
+    lam_max = {L: float(np.linalg.eigvalsh(relu_ntk_infinite(X, L))[-1]) for L in range(1, 9)}
+    m = slider(w.IntSlider, value=128, min=16, max=1024, step=16, description="width m")
+    depth = slider(w.IntSlider, value=3, min=1, max=8, description="depth L")
+    step = slider(w.FloatSlider, value=1.0, min=0.1, max=3.0, step=0.1, description="step × η₀")
+    canvas = Canvas()
+    ax1, ax2 = canvas.axes
+    k = np.arange(steps + 1)
+    (loss,) = ax1.semilogy(k, np.ones(steps + 1), label="Σ_i log(1 + exp(−y_i f(x_i)))")
+    ax1.axhline(n * np.log(2), color="k", ls=":", label="n·log 2 (output 0)")
+    layers = [ax2.plot([0], [1.0], "o-", ms=3, label=f"layer {j + 1}")[0] for j in range(8)]
+    ax1.set(xlabel="GD step k", ylabel="training loss")
+    ax1.yaxis.set_minor_formatter(NullFormatter())  # "3×10⁰"-style minor labels would overflow the fixed margin
+    ax2.set(xlabel="GD step k", ylabel="‖W_l(k) − W_l(0)‖_F / ‖W_l(0)‖_F")
+    title(ax2, "Relative change per layer: less as m grows")
+
+    def redraw(*_):
+        start = time.perf_counter()
+        L = int(depth.value)
+        eta = step.value * 4.0 / (m.value * lam_max[L])
+        with threads(n * m.value * m.value):
+            Ws, v = init_deep(d, m.value, L, seed=seed + 1)
+            try:
+                run = train_deep(Ws, v, X, y, eta=eta, steps=steps, loss="logistic", record_every=5, device=device,
+                                 dtype=torch.float32, progress=False)
+            except DivergenceError as err:  # show it, keep the widget alive
+                run, note = None, f"diverged: {str(err).split(':')[0]}"
+        loss.set_visible(run is not None)
+        for j, line in enumerate(layers):
+            line.set_visible(run is not None and j < L)
+        if run is not None:
+            loss.set_ydata(np.maximum(run.loss, 1e-30))
+            for j in range(L):
+                layers[j].set_data(run.steps, run.relative_change[:, j])
+            acc = float(np.mean(np.sign(deep_relu_forward(run.Ws, run.v, X)) == y))
+            change = ", ".join(f"{c:.3f}" for c in run.relative_change[-1])
+            note = f"final loss {run.loss[-1]:.3g}, training accuracy {acc:.2f}, relative change per layer {change}"
+        for ax in (ax1, ax2):
+            ax.relim(visible_only=True)
+            ax.autoscale_view()
+        title(ax1, f"m = {m.value}, L = {L}, η = {step.value:.1f}·η₀")
+        canvas.show(f"m = {m.value}, L = {L}, step = {step.value:.1f}·η₀ — {note}", start)
+
+    for s in (m, depth, step):
+        s.observe(redraw, "value")
+    redraw()
+    return canvas.box([m, depth, step])

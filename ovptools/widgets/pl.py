@@ -1,0 +1,95 @@
+"""Lecture 2's live demo: GD on the non-convex PL function x² + 3 sin²x, against the guarantee of the chosen step."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ..objectives import NONCONVEX_PL, pl_ratios
+from ..train import DivergenceError, gd
+from .canvas import Canvas, slider, title
+
+
+def _pl_factor(step_times_beta: float, mu_over_beta: float) -> float:
+    r"""The contraction factor of GD's guarantee on a β-smooth μ-PL function for the step γ = s/β:
+
+    .. math:: 1 - 2\mu\gamma(1 - \beta\gamma/2) = 1 - (\mu/\beta)\,s\,(2 - s),
+
+    from the descent lemma f(x_{k+1}) ≤ f(x_k) − γ(1 − βγ/2)‖∇f(x_k)‖² and PL ½‖∇f‖² ≥ μ(f − f*).
+    Below 1 only for 0 < s < 2; smallest (1 − μ/β) at s = 1.
+    """
+    s = float(step_times_beta)
+    return 1.0 - mu_over_beta * s * (2.0 - s)
+
+
+def pl_demo(*, steps: int = 60):
+    r"""GD on the non-convex PL function f(x) = x² + 3 sin²x (β = 8, μ = 1/32).
+
+    Sliders: the step γ as a multiple of 1/β, and the start x₀. Left: f(x_k) − f* with, for
+    γ < 2/β, the guarantee (1 − 2μγ(1 − βγ/2))^k (f(x₀) − f*), which follows from the descent lemma
+    f(x_{k+1}) ≤ f(x_k) − γ(1 − βγ/2)f′(x_k)² and PL. Its factor is smallest, 1 − μ/β, at γ = 1/β,
+    and larger for both smaller and larger steps; for γ ≥ 2/β there is no guarantee (and none is
+    drawn). The status says whether the measured run stays below the bound. Right: the PL ratio
+    ½f′(x_k)²/(f(x_k) − f*) along the run, against μ = 1/32.
+    """
+    import ipywidgets as w
+
+    f = NONCONVEX_PL
+    step = slider(w.FloatSlider, value=1.0, min=0.1, max=2.4, step=0.05, description="step × β")
+    x0 = slider(w.FloatSlider, value=7.0, min=-15.0, max=15.0, step=0.5, description="x₀")
+    canvas = Canvas()
+    ax1, ax2 = canvas.axes
+    k = np.arange(steps + 1)
+    (measured,) = ax1.semilogy(k, np.ones_like(k, dtype=float), "o-", ms=3, label="measured f(x_k) − f*")
+    (envelope,) = ax1.semilogy(k, np.ones_like(k, dtype=float), "k--",
+                               label="bound (1 − 2μγ(1 − βγ/2))^k (f(x₀) − f*)")
+    (ratio,) = ax2.plot(k, np.ones_like(k, dtype=float), "o-", ms=3, label="½f′(x_k)² / (f(x_k) − f*)")
+    ax2.axhline(f.mu, color="k", ls="--", label="μ = 1/32")
+    ax2.set_yscale("log")
+    ax1.set(xlabel="iteration k", ylabel="f(x_k) − f*")
+    ax2.set(xlabel="iteration k", ylabel="PL ratio")
+    title(ax2, "PL ratio along the run stays ≥ μ")
+
+    def redraw(*_):
+        start = time.perf_counter()
+        s = float(step.value)
+        try:
+            run = gd(f.f, f.grad, [x0.value], eta=s / f.beta, steps=steps)
+        except DivergenceError:
+            run = None
+        for line in (measured, envelope, ratio):
+            line.set_visible(run is not None)
+        if run is None:
+            note = " — diverged (steps above 2/β are unstable)"
+        else:
+            fv = run.loss
+            gap = fv - f.f_star
+            shown = np.maximum(gap, 1e-300)
+            measured.set_ydata(shown)
+            low = max(float(shown.min()), 1e-16) / 10
+            ax1.set_ylim(low, max(float(shown[0]), 1e3 * low) * 10)
+            if s < 2:
+                factor = _pl_factor(s, f.mu / f.beta)
+                bound = factor**k * gap[0]
+                envelope.set_ydata(np.maximum(bound, 1e-300))
+                held = bool(np.all(gap <= bound * (1 + 1e-9)))
+                note = f" — bound {'holds' if held else 'violated'} (factor 1 − 2μγ(1 − βγ/2) = {factor:.5f})"
+            else:
+                envelope.set_visible(False)
+                note = " — no guarantee for steps ≥ 2/β"
+            mu_k = pl_ratios(fv, run.grad_sq, f.f_star)
+            ratio.set_ydata(mu_k)
+            if np.isnan(mu_k).all():
+                note += "; x₀ is a minimizer (f(x₀) = f*)"
+            else:
+                note += f"; smallest measured PL ratio {np.nanmin(mu_k):.3g}"
+            ax2.relim(visible_only=True)
+            ax2.autoscale_view()
+        title(ax1, f"GD with step {s:.2f}/β from x₀ = {x0.value:g}")
+        canvas.show(f"step = {s:.2f}/β, x₀ = {x0.value:g}{note}", start)
+
+    step.observe(redraw, "value")
+    x0.observe(redraw, "value")
+    redraw()
+    return canvas.box([step, x0])
