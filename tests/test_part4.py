@@ -8,6 +8,7 @@ import torch
 
 import ovptools as ov
 import ovptools.experiments.part4 as ex
+from ovptools.experiments.part4 import common, saddles, students
 
 
 def _escape_by_hand(eps: float, eta: float, threshold: float) -> int:
@@ -31,7 +32,7 @@ def test_starts_on_the_stable_manifold_do_converge_to_the_saddle():
     # the exceptional set {y = 0}: the same step as the vectorized run, from y = 0 exactly
     x, y = 1.5, 0.0
     for _ in range(500):
-        x, y = ex._saddle_gd_step(x, y, 0.05)
+        x, y = saddles._saddle_gd_step(x, y, 0.05)
     assert y == 0.0 and abs(x) < 1e-10
 
 
@@ -82,7 +83,7 @@ def test_student_gradient_matches_autograd():
     g = np.random.default_rng(0)
     X, y = g.standard_normal((30, 5)), g.standard_normal(30)
     W, a = g.standard_normal((3, 4, 5)), g.standard_normal((3, 4))
-    loss, gW, ga = ex._student_loss_grad(W, a, X, y)
+    loss, gW, ga = students._student_loss_grad(W, a, X, y)
     for s in range(3):
         ref = _student_reference(W[s], a[s], X, y)
         assert loss[s] == pytest.approx(ref[0], rel=1e-12)
@@ -200,7 +201,7 @@ def test_mean_field_weights_move_order_one_and_lazy_ones_shrink():
 
 def test_one_thread_restores_the_thread_count():
     before = torch.get_num_threads()
-    with ex._one_thread():
+    with common.one_thread():
         assert torch.get_num_threads() == 1
     assert torch.get_num_threads() == before
     assert math.isfinite(ex.saddle_value(1.0, 1.0))
