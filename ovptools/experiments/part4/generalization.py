@@ -8,7 +8,7 @@ import numpy as np
 
 from ..._validate import check_count, check_positive, rng
 from .common import labelled_data
-from .margins import _l9_support_groups, hard_margin_svm
+from .margins import hard_margin_svm, support_groups
 
 
 def regularized_margins(X, y, lams) -> dict:
@@ -54,7 +54,7 @@ def regularized_margins(X, y, lams) -> dict:
     W = np.array(ws)
     margins = np.min(W @ Z.T, axis=1) / np.linalg.norm(W, axis=1)
     svm = hard_margin_svm(X, y)
-    Zs, alpha_s, counts = _l9_support_groups(X, y, svm)
+    Zs, alpha_s, counts = support_groups(X, y, svm)
     v = np.linalg.lstsq(Zs, np.log(counts / alpha_s), rcond=None)[0]
     s_lam = np.real(lambertw(1.0 / lams))
     W_pred = s_lam[:, None] * svm["w"] + v
@@ -99,13 +99,13 @@ def two_layer_margin_run(
     out: dict[str, list] = {k: [] for k in keys}
     # small products: BLAS threads only contend for the cores; a diverging step is caught on the next step
     with threadpool_limits(limits=1, user_api="blas"), np.errstate(over="ignore", invalid="ignore"):
-        _l9_two_layer_gd(X, y, W, a, eta, steps, rec, out, X_test, y_test)
+        _two_layer_gd(X, y, W, a, eta, steps, rec, out, X_test, y_test)
     res = {k: np.array(v) for k, v in out.items()}
     res.update(m=m, n=n, params=m * (X.shape[1] + 1), W=W, a=a, frob_init=frob_init)
     return res
 
 
-def _l9_two_layer_gd(X, y, W, a, eta, steps, rec, out, X_test, y_test) -> None:
+def _two_layer_gd(X, y, W, a, eta, steps, rec, out, X_test, y_test) -> None:
     """The GD loop of :func:`two_layer_margin_run`: updates W and a in place, appends to ``out``."""
     from scipy.special import expit
 

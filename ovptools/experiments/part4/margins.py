@@ -155,7 +155,7 @@ def logistic_gd_path(X, y, *, eta: float, steps: int, records: int = 60, w0=None
     return {"t": t_rec, "w": np.array(ws), "loss": np.array(losses), "eta": eta}
 
 
-def _l9_support_groups(X, y, svm: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def support_groups(X, y, svm: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The distinct support vectors z = y_n x_n, each with its summed dual variable and its number of
     copies: k identical points act as one with k times the gradient, so only the sum of their α_n is
     determined (the symmetric data have each z twice)."""
@@ -190,7 +190,7 @@ def soudry_experiment(X, y, *, eta: float | None = None, steps: int = 200_000, r
         eta = 4.0 / float(np.linalg.norm(X, 2)) ** 2
     svm = hard_margin_svm(X, y)
     w_hat, alpha, S = svm["w"], svm["alpha"], svm["support"]
-    Zs, alpha_s, counts = _l9_support_groups(X, y, svm)
+    Zs, alpha_s, counts = support_groups(X, y, svm)
     w_tilde = np.linalg.lstsq(Zs, np.log(eta * counts / alpha_s), rcond=None)[0]
     run = logistic_gd_path(X, y, eta=eta, steps=steps, records=records)
     t = run["t"].astype(float)
