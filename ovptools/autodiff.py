@@ -60,11 +60,12 @@ def hvp(loss: Callable[[torch.Tensor], torch.Tensor], w: ArrayLike, vec: ArrayLi
     vt = as_tensor(vec, "vec", ndim=1, dtype=wt.dtype, device=wt.device)
     if vt.shape != wt.shape:
         raise ValueError(f"vec: expected shape {tuple(wt.shape)} to match w, got {tuple(vt.shape)}")
-    return like(_hessian_times(loss, wt)(vt), w)
+    return like(hessian_operator(loss, wt)(vt), w)
 
 
-def _hessian_times(loss: Callable, w: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
-    """v ↦ ∇²L(w) v, sharing one gradient graph between the products."""
+def hessian_operator(loss: Callable, w: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
+    """The Hessian of ``loss`` at ``w`` as an operator v ↦ ∇²L(w) v (torch tensors), sharing one gradient graph
+    between the products: what a Lanczos or LOBPCG iteration calls repeatedly."""
     f = _scalar(loss)
     w = w.detach().requires_grad_(True)
     (g,) = torch.autograd.grad(f(w), w, create_graph=True)
@@ -101,7 +102,7 @@ def hessian_extremes(
     wt = as_tensor(w, "w", ndim=1).detach()
     steps = min(check_count(steps, "steps"), wt.numel())
     g = torch.Generator().manual_seed(check_seed(seed))
-    times = _hessian_times(loss, wt)
+    times = hessian_operator(loss, wt)
     q = torch.randn(wt.numel(), generator=g, dtype=torch.float64).to(wt)
     Q = [q / torch.linalg.vector_norm(q)]
     alphas, betas = [], []
@@ -124,4 +125,4 @@ def hessian_extremes(
     return float(ritz[-1]), float(ritz[0])
 
 
-__all__ = ["jacobian", "tangent_kernel", "hvp", "hessian_extremes"]
+__all__ = ["jacobian", "tangent_kernel", "hvp", "hessian_operator", "hessian_extremes"]

@@ -1,0 +1,132 @@
+"""Lecture 7: true and random labels on 10-class digits, both memorized (Kawaguchi & Huang 2019)."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+
+from ..._device import resolve_device
+from ..._validate import (
+    as_tensor,
+    check_count,
+    check_positive,
+    check_seed,
+    rng,
+)
+from ...data import digits
+from ...train.engine import descend
+from .practical import PracticalNet, mlp_parameter_count, single_thread
+
+
+class SquareLossProblem:
+    """Full-batch GD θ ← θ − η∇L(θ) on L(θ) = ½‖F(θ) − Y‖² for a :class:`PracticalNet` (any m_y),
+    with optional heavy-ball momentum (v ← βv + ∇L, θ ← θ − ηv), in the form
+    :func:`ovptools.train.engine.descend` runs."""
+
+    def __init__(self, net: PracticalNet, X, Y, *, eta: float, momentum: float = 0.0) -> None:
+        ref = net.theta
+        self.net, self.device = net, str(ref.device)
+        self.X = as_tensor(X, "X", ndim=2, dtype=ref.dtype, device=ref.device)
+        self.Y = as_tensor(Y, "y", ndim=(1, 2), dtype=ref.dtype, device=ref.device)
+        if self.Y.shape[0] != self.X.shape[0]:
+            raise ValueError(f"y: expected {self.X.shape[0]} rows to match X, got {self.Y.shape[0]}")
+        if self.X.shape[1] != net.shapes[0][1]:
+            raise ValueError(f"X: expected {net.shapes[0][1]} columns (the net's d), got {self.X.shape[1]}")
+        self._eta = check_positive(eta, "eta")
+        self.theta0 = ref.detach().clone()
+        if not 0 <= float(momentum) < 1:
+            raise ValueError(f"momentum: expected a number in [0, 1), got {momentum!r}")
+        self.momentum, self._velocity = float(momentum), torch.zeros_like(self.theta0)
+
+    def residual(self, theta: torch.Tensor | None = None) -> torch.Tensor:
+        theta = self.net.theta if theta is None else theta
+        return (self.net.apply(theta, self.X) - self.Y).reshape(-1)
+
+    def objective(self, theta: torch.Tensor) -> torch.Tensor:
+        r = self.residual(theta)
+        return 0.5 * (r @ r)
+
+    def gradient(self) -> torch.Tensor:
+        theta = self.net.theta.detach().requires_grad_(True)
+        (g,) = torch.autograd.grad(self.objective(theta), theta)
+        return g
+
+    def loss(self) -> float:
+        with torch.no_grad():
+            return float(self.objective(self.net.theta))
+
+    def step(self, k: int) -> None:
+        g = self.gradient()
+        with torch.no_grad():
+            self._velocity = self.momentum * self._velocity + g
+            self.net.theta -= self._eta * self._velocity
+
+    def eta(self, k: int) -> float:
+        return self._eta
+
+    def hint(self) -> str:
+        return "Try a step size below 2/λ_max of the loss's Hessian (about 2/λ_max of the tangent kernel)."
+
+    def state(self) -> dict:
+        return {"theta0": self.theta0.cpu().numpy(), "theta": self.net.theta.detach().cpu().numpy()}
+
+
+def _top_curvature(problem: SquareLossProblem, steps: int = 20) -> float:
+    """λ_max of ∇²L at the current θ, by Lanczos on Hessian-vector products."""
+    from ...autodiff import hessian_extremes
+
+    return hessian_extremes(problem.objective, problem.net.theta.detach(), steps=steps)[0]
+
+
+def digits_memorization(
+    *,
+    n_train: int = 100,
+    n_test: int = 500,
+    width: int = 128,
+    depth: int = 2,
+    steps: int = 800,
+    momentum: float = 0.9,
+    activation: str = "tanh",
+    seed: int = 0,
+    device: str | torch.device = "auto",
+) -> dict:
+    r"""Kawaguchi–Huang at a practical size on 10-class digits: a :class:`PracticalNet` with
+    ``depth`` hidden layers of ``width`` units and m_y = 10 outputs, trained by full-batch GD
+    (heavy-ball ``momentum``) with η = 1/λ_max(∇²L(θ₀)) on the square loss ½‖F − Y‖² to one-hot
+    targets, once with the true labels and once with uniformly random labels (same inputs, same initialization).
+
+    Returns for ``"true"`` and ``"random"``: ``loss`` (every step), ``train_accuracy`` and
+    ``test_accuracy`` (argmax of the outputs; the test labels are always the true ones), and
+    ``p`` (parameters), ``n_times_m_y`` (= 10·n_train), ``eta``, ``seconds`` per run.
+    """
+    n_train, n_test = check_count(n_train, "n_train", minimum=10), check_count(n_test, "n_test")
+    width, depth, steps = check_count(width, "width"), check_count(depth, "depth"), check_count(steps, "steps")
+    seed = check_seed(seed)
+    Xtr, ytr, Xte, yte = digits(tuple(range(10)), n_train=n_train, n_test=n_test, seed=seed)
+    labels = {"true": ytr.astype(int), "random": rng(seed + 1).integers(0, 10, size=n_train)}
+    dev = resolve_device(device, torch.float32)
+    out: dict = {}
+    for name, lab in labels.items():
+        with single_thread(dev):
+            out[name] = _digits_run(Xtr, Xte, yte, lab, width, depth, steps, momentum, activation, seed, dev, name)
+    out.update(p=mlp_parameter_count(64, (width,) * depth, 10), n_times_m_y=10 * n_train, n_train=n_train,
+               n_test=n_test, width=width, depth=depth, device=str(dev))
+    return out
+
+
+def _digits_run(Xtr, Xte, yte, lab, width, depth, steps, momentum, activation, seed, dev, name) -> dict:
+    net = PracticalNet(64, (width,) * depth, 10, activation=activation, seed=seed, dtype=torch.float32,
+                       device=dev)
+    prob = SquareLossProblem(net, torch.from_numpy(Xtr).float(), np.eye(10)[lab], eta=1.0,
+                              momentum=momentum)
+    prob._eta = 1.0 / _top_curvature(prob)
+    start = time.perf_counter()
+    run = descend(prob, steps=steps, desc=f"GD (digits, {name} labels)")
+    seconds = time.perf_counter() - start
+    with torch.no_grad():
+        pred_tr = net(prob.X).argmax(1).cpu().numpy()
+        pred_te = net(torch.from_numpy(Xte).float().to(dev)).argmax(1).cpu().numpy()
+    return {"loss": run.loss, "train_accuracy": float(np.mean(pred_tr == lab)),
+            "test_accuracy": float(np.mean(pred_te == yte.astype(int))), "eta": prob._eta, "seconds": seconds}

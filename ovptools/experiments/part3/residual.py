@@ -1,0 +1,187 @@
+"""Lecture 6: residual against plain deep nets (Du, Lee, Li, Wang & Zhai 2019), the width bounds, and the
+layer-wise NTK's speed against torch.func."""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..._device import resolve_device
+from ..._validate import (
+    ArrayLike,
+    as_tensor,
+    check_count,
+    check_positive,
+    deep_args,
+)
+from ...data import separated_data
+from ...kernels import empirical_ntk
+from ...models import DeepReLUNet, init_deep, relu
+from ...train.engine import DivergenceError
+from ...train.nets import train_model
+from .common import few_threads
+
+
+class ResidualReLUNet(nn.Module):
+    r"""The residual ReLU net of Du, Lee et al.'s analysis in this course's parameterization:
+    h_1 = σ(W_1ᵀx), h_l = h_{l−1} + (c/L)·σ(W_lᵀh_{l−1}) for l = 2..L, f(x) = vᵀh_L,
+    with the weights of :func:`ovptools.init_deep` (W_1: d×m, W_l: m×m, N(0, 2/m)) and v fixed."""
+
+    def __init__(self, Ws: Sequence[ArrayLike], v: ArrayLike, *, c: float = 1.0) -> None:
+        super().__init__()
+        Wt, vt, _ = deep_args(Ws, v)
+        for i, W in enumerate(Wt[1:], start=1):
+            if W.shape[0] != W.shape[1]:
+                raise ValueError(f"Ws[{i}]: a residual block needs a square m×m matrix, got shape {tuple(W.shape)}")
+        self.c = check_positive(c, "c")
+        self.Ws = nn.ParameterList([nn.Parameter(W.clone()) for W in Wt])
+        self.register_buffer("v", vt.clone())
+
+    def hidden(self, X: torch.Tensor) -> list[torch.Tensor]:
+        """The hidden states h_1, …, h_L (rows: samples)."""
+        first, *blocks = self.Ws  # (iterating, not slicing: a slice of a ParameterList escapes torch.func)
+        hs = [relu(X @ first)]
+        for W in blocks:
+            hs.append(hs[-1] + self.c / len(self.Ws) * relu(hs[-1] @ W))
+        return hs
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return self.hidden(X)[-1] @ self.v
+
+
+def residual_ntk(net: ResidualReLUNet, X: ArrayLike) -> torch.Tensor:
+    r"""Tangent kernel K = J Jᵀ (n×n) of a :class:`ResidualReLUNet` over all W_l, layer by layer as
+    :func:`ovptools.empirical_ntk` does: K = Σ_l (G_l G_lᵀ)∘(h_{l−1}h_{l−1}ᵀ) with G_l = ∂f/∂(h_{l−1}W_l),
+    where ∂f/∂h_{l−1} = ∂f/∂h_l + G_l W_lᵀ for the blocks and G_l = (c/L)·σ'(h_{l−1}W_l)∘∂f/∂h_l."""
+    if not isinstance(net, ResidualReLUNet):
+        raise ValueError(f"net: expected a ResidualReLUNet, got {type(net).__name__}")
+    Ws = [W.detach() for W in net.Ws]
+    Xt = as_tensor(X, "X", ndim=2, dtype=Ws[0].dtype, device=Ws[0].device)
+    with torch.no_grad():
+        hs = [Xt, *net.hidden(Xt)]
+        back = net.v.expand(Xt.shape[0], -1)  # ∂f/∂h_L
+        K = torch.zeros(Xt.shape[0], Xt.shape[0], dtype=Xt.dtype, device=Xt.device)
+        for layer in range(len(Ws) - 1, -1, -1):
+            Z = hs[layer] @ Ws[layer]
+            scale = 1.0 if layer == 0 else net.c / len(Ws)
+            G = scale * (Z >= 0) * back
+            K += (G @ G.T) * (hs[layer] @ hs[layer].T)
+            if layer:
+                back = back + G @ Ws[layer].T
+    return K
+
+
+def _train_or_diverge(net: nn.Module, X, y, eta: float, steps: int, batch_size: int, seed: int) -> dict:
+    """Train ``net`` in place; a divergence is recorded (its iteration) instead of raised."""
+    try:
+        run = train_model(net, X, y, eta=eta, steps=steps, loss="logistic", batch_size=batch_size, seed=seed,
+                          record_every=steps, track_kernel=False)
+    except DivergenceError as err:
+        at = re.search(r"iteration (\d+)", str(err))
+        return {"loss": np.nan, "accuracy": np.nan, "diverged_at": int(at.group(1)) if at else -1}
+    with torch.no_grad():
+        f = net(as_tensor(X, "X", dtype=net.v.dtype, device=net.v.device)).cpu().numpy()
+    return {"loss": float(run.loss[-1]), "loss0": float(run.loss[0]), "accuracy": float(np.mean(np.sign(f) == y)),
+            "output_max": float(np.abs(f).max()), "diverged_at": None, "curve": run.loss}
+
+
+def plain_vs_residual(
+    depths=(20, 50),
+    *,
+    m: int = 128,
+    n: int = 64,
+    d: int = 16,
+    phi: float = 0.1,
+    steps: int = 300,
+    batch_size: int = 16,
+    c: float = 1.0,
+    seed: int = 0,
+    device: str | torch.device = "auto",
+) -> dict:
+    r"""The plain deep net against the residual net (:class:`ResidualReLUNet`) at the same depth L,
+    width m and initial weights, minibatch SGD on the logistic loss of separated data.
+
+    At each depth: the tangent kernels at initialization (layer-wise) give λ_max and the condition
+    number λ_max/λ_min of each net; then both nets train with the residual net's step
+    η_res = 1/λ_max(K_res(0)) ("same step"), and the plain net also with its own η = 1/λ_max(K_plain(0)).
+    Returns per depth: ``lam_max``, ``cond`` (dicts keyed ``plain``/``residual``), and ``runs``: dicts
+    keyed ``residual``, ``plain_same_step``, ``plain_own_step`` with the first and final loss (``loss0``,
+    ``loss``), the training accuracy, the largest |f(x_i)| at the end (``output_max``) and the loss curve, or
+    the iteration at which training diverged (``diverged_at``), plus the steps ``eta``.
+    """
+    depths = [check_count(L, "depths", minimum=2) for L in depths]
+    m, n, d = check_count(m, "m"), check_count(n, "n"), check_count(d, "d")
+    X, y = separated_data(n, d, phi=check_positive(phi, "phi"), seed=seed)
+    dev = resolve_device(device, torch.float32)
+    Xt = torch.as_tensor(X, dtype=torch.float32, device=dev)
+    results = []
+    with few_threads(n * m * m, device):
+        for L in depths:
+            Ws, v = init_deep(d, m, L, seed=seed + L)
+            Wt = [torch.as_tensor(W, dtype=torch.float32, device=dev) for W in Ws]
+            vt = torch.as_tensor(v, dtype=torch.float32, device=dev)
+            res_net = ResidualReLUNet(Wt, vt, c=c)
+            spectra = {"plain": torch.linalg.eigvalsh(empirical_ntk(Wt, vt, Xt).double()).cpu().numpy(),
+                       "residual": torch.linalg.eigvalsh(residual_ntk(res_net, Xt).double()).cpu().numpy()}
+            lam_max = {k: float(e[-1]) for k, e in spectra.items()}
+            eta = {"residual": 1.0 / lam_max["residual"], "plain": 1.0 / lam_max["plain"]}
+            def fit(net, step):
+                return _train_or_diverge(net, Xt, y, step, steps, batch_size, seed)
+
+            runs = {"residual": fit(res_net, eta["residual"]),
+                    "plain_same_step": fit(DeepReLUNet(Wt, vt), eta["residual"]),
+                    "plain_own_step": fit(DeepReLUNet(Wt, vt), eta["plain"])}
+            cond = {k: float(e[-1] / e[0]) for k, e in spectra.items()}
+            results.append({"depth": L, "lam_max": lam_max, "cond": cond, "eta": eta, "runs": runs})
+    return {"m": m, "n": n, "c": c, "steps": steps, "results": results}
+
+
+def zou_width_bound(n: int, depth: int, phi: float) -> float:
+    r"""Zou et al.'s width condition m = Ω̃(n²⁶L³⁸/φ⁸) evaluated with constant 1 and no log factors."""
+    n, depth, phi = check_count(n, "n"), check_count(depth, "depth"), check_positive(phi, "phi")
+    return float(math.exp(26 * math.log(n) + 38 * math.log(depth) - 8 * math.log(phi)))
+
+
+def du_lee_resnet_width_bound(n: int, depth: int, lam0: float) -> float:
+    r"""Du, Lee et al.'s width condition for the residual net, m = Ω(n⁴/(λ₀⁴H⁶)) with H = ``depth``
+    and λ₀ the least eigenvalue of their limiting Gram matrix, evaluated with constant 1."""
+    n, depth, lam0 = check_count(n, "n"), check_count(depth, "depth"), check_positive(lam0, "lam0")
+    return float(n**4 / (lam0**4 * depth**6))
+
+
+def ntk_timing(
+    Ws: Sequence[ArrayLike], v: ArrayLike, X: ArrayLike, *, repeats: int = 3, device: str | torch.device = "auto"
+) -> dict:
+    r"""Seconds to compute the deep net's empirical NTK layer by layer (:func:`ovptools.empirical_ntk`)
+    and by ``torch.func`` (:func:`ovptools.autodiff.tangent_kernel`, which forms the n×p Jacobian),
+    best of ``repeats``, on ``device`` in the weights' dtype (on one CPU thread for lecture sizes, as the
+    training runs); returns both, their ``ratio`` (torch.func / layer-wise) and the largest relative
+    difference of the two kernels."""
+    from ...autodiff import tangent_kernel
+
+    repeats = check_count(repeats, "repeats")
+    Wt, vt, Xt = deep_args(Ws, v, X)
+    dev = resolve_device(device, Wt[0].dtype)
+    Wt, vt, Xt = [W.to(dev) for W in Wt], vt.to(dev), Xt.to(dev)
+    net = DeepReLUNet(Wt, vt)
+    sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
+    times, kernels = {}, {}
+    methods = (("layerwise", lambda: empirical_ntk(Wt, vt, Xt)), ("torch_func", lambda: tangent_kernel(net, Xt)))
+    with few_threads(Xt.shape[0] * max(W.shape[1] for W in Wt) ** 2, dev):
+        for name, fn in methods:
+            best = math.inf
+            for _ in range(repeats):
+                start = time.perf_counter()
+                kernels[name] = fn()
+                sync()
+                best = min(best, time.perf_counter() - start)
+            times[name] = best
+    diff = float((kernels["layerwise"] - kernels["torch_func"]).abs().max() / kernels["torch_func"].abs().max())
+    return {**times, "ratio": times["torch_func"] / times["layerwise"], "max_relative_difference": diff,
+            "parameters": sum(W.numel() for W in Wt)}

@@ -1,0 +1,142 @@
+"""Lecture 7's experiments (Kawaguchi–Huang; Liu–Zhu–Belkin), at small scale, against their predictions
+and against independent references (torch.func, hand-written forwards, closed-form counts)."""
+
+import numpy as np
+import pytest
+import torch
+from torch.func import jacrev
+
+import ovptools.experiments.part3 as ex
+from ovptools.data import sphere
+from ovptools.experiments.part3 import memorization, practical
+
+
+def _hand_forward(theta: np.ndarray, X: np.ndarray, d: int, widths: tuple, m_y: int, act) -> np.ndarray:
+    """x_l = act(W_l x_{l-1} + b_l)/sqrt(m_l), f = W x_H + b, with θ = [W_1, b_1, W_2, b_2, ...] row-major."""
+    h, pos, sizes = X, 0, (d, *widths, m_y)
+    for j in range(len(sizes) - 1):
+        fan_in, fan_out = sizes[j], sizes[j + 1]
+        W = theta[pos : pos + fan_in * fan_out].reshape(fan_out, fan_in)
+        pos += fan_in * fan_out
+        b = theta[pos : pos + fan_out]
+        pos += fan_out
+        h = h @ W.T + b
+        if j < len(sizes) - 2:
+            h = act(h) / np.sqrt(fan_out)
+    assert pos == len(theta)
+    return h
+
+
+@pytest.mark.parametrize("widths,m_y", [((3,), 2), ((5, 4), 1), ((2, 3, 4), 3)])
+def test_parameter_count_and_forward_match_a_hand_written_net(widths, m_y):
+    d = 4
+    net = ex.PracticalNet(d, widths, m_y, seed=1, device="cpu")
+    sizes = (d, *widths, m_y)
+    count = sum((sizes[j] + 1) * sizes[j + 1] for j in range(len(sizes) - 1))
+    assert ex.mlp_parameter_count(d, widths, m_y) == count == net.theta.numel()
+    X = np.random.default_rng(0).standard_normal((6, d))
+    want = _hand_forward(net.theta.detach().numpy(), X, d, widths, m_y, np.tanh)
+    got = net(torch.from_numpy(X)).detach().numpy()
+    np.testing.assert_allclose(got, want[:, 0] if m_y == 1 else want, rtol=1e-12, atol=1e-12)
+
+
+def test_parameter_count_by_hand():
+    assert ex.mlp_parameter_count(4, (3,), 2) == 5 * 3 + 4 * 2  # 23
+    assert ex.mlp_parameter_count(64, (128, 128), 10) == 65 * 128 + 129 * 128 + 129 * 10
+
+
+@pytest.mark.parametrize("activation", ["tanh", "softplus"])
+@pytest.mark.parametrize("m_y", [1, 3])
+def test_written_out_jacobian_matches_torch_func(activation, m_y):
+    net = ex.PracticalNet(5, (7,), m_y, activation=activation, seed=2, device="cpu")
+    X = torch.randn(9, 5, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    theta = net.theta.detach()
+    want = jacrev(lambda t: net.apply(t, X).reshape(-1))(theta)
+    got = practical.flat_jacobian(net, theta, X)
+    assert got.shape == (9 * m_y, ex.mlp_parameter_count(5, (7,), m_y))
+    torch.testing.assert_close(got, want, rtol=1e-10, atol=1e-12)
+
+
+def test_square_loss_gradient_is_jacobian_transpose_residual():
+    net = ex.PracticalNet(3, (6,), 2, seed=0, device="cpu")
+    X = torch.from_numpy(sphere(7, 3, seed=1))
+    Y = torch.randn(7, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(3))
+    prob = memorization.SquareLossProblem(net, X, Y, eta=0.1)
+    J = practical.flat_jacobian(net, net.theta.detach(), X)
+    torch.testing.assert_close(prob.gradient(), J.T @ prob.residual().detach(), rtol=1e-10, atol=1e-12)
+
+
+def test_smallest_interpolating_width_respects_the_counting_bound_and_grows_with_n():
+    out = ex.min_interpolating_width(ns=(12, 24, 48), d=3, seeds=2, iters=80, tol=1e-5)
+    assert out["m_star"].shape == (3, 2)
+    # no net with fewer than n·m_y parameters fits arbitrary labels (Kawaguchi–Huang's corollary)
+    assert np.all(out["ratio"] >= 1.0), out["ratio"]
+    assert np.all(out["ratio"] < 3.0), out["ratio"]  # and a small multiple suffices
+    assert np.all(np.diff(out["m_star"], axis=0) > 0)
+    assert 0.6 < out["slope_mean"] < 1.4, out["slope"]
+    assert np.all(out["below"] > 1e-5)  # one unit narrower does not interpolate
+
+
+def test_hessian_at_an_interpolating_minimum_has_p_minus_n_zero_eigenvalues():
+    out = ex.hessian_at_minimum(n=8, d=3, width=6, timing_width=6, radii=(0.3, 0.1), seed=1)
+    p = ex.mlp_parameter_count(3, (6,), 1)
+    assert out["p"] == p and out["predicted_zero"] == p - 8
+    assert out["residual"] < 1e-10
+    assert out["n_zero"] == p - 8 and out["n_positive"] == 8 and out["n_negative"] == 0
+    assert out["rank_J"] == 8
+    assert out["lanczos_steps"] <= 8 + 2  # the Krylov space of a rank-n operator is exhausted after ~n + 1 steps
+    np.testing.assert_allclose(out["lanczos_top"], out["eigenvalues"][::-1][:8], rtol=1e-6)
+    # not locally convex: the midpoint of two nearby solutions is not a solution
+    assert np.all(out["endpoint_loss"] < 1e-18)
+    assert np.all(out["midpoint_loss"] > 1e6 * out["endpoint_loss"].max())
+    assert out["midpoint_loss"][0] > out["midpoint_loss"][1]
+
+
+def test_pl_star_ratio_is_bounded_below_by_the_tangent_kernel_along_the_run():
+    out = ex.pl_star_along_run(widths=(32, 512), n=8, d=6, steps=60, record_every=5, seed=0)
+    assert out["pl_ratio"].shape == out["lambda_min"].shape == (2, len(out["steps"]))
+    # ½‖∇L‖² = ½ rᵀKr ≥ λ_min(K)·L at every recorded point
+    assert np.all(out["pl_ratio"] >= out["lambda_min"] * (1 - 1e-9))
+    assert np.all(out["final_loss"] < 1.0)
+    assert np.all(out["distance"][:, -1] < out["radius"])  # GD stays in the PL* ball
+    # the wider net's kernel moves less
+    drift = np.abs(out["lambda_min"] / out["mu0"][:, None] - 1).max(axis=1)
+    assert drift[1] < drift[0], drift
+
+
+def test_condition_number_predicts_the_rate_of_gd():
+    out = ex.condition_number_speed(dims=(4, 16), n=8, width=128, steps=400, seed=0)
+    assert out["kappa"][0] > out["kappa"][1]  # crowded points, worse conditioning
+    assert out["fitted_rate"][0] > out["fitted_rate"][1]  # ... and slower GD
+    time_pred = -1 / np.log(out["predicted_rate"])
+    time_fit = -1 / np.log(out["fitted_rate"])
+    assert np.all((time_fit > 0.5 * time_pred) & (time_fit < 2.0 * time_pred)), (time_fit, time_pred)
+
+
+def test_digits_true_labels_are_fitted_and_generalize_random_ones_do_not():
+    out = ex.digits_memorization(n_train=40, n_test=200, width=64, steps=300, seed=0, device="cpu")
+    assert out["p"] == ex.mlp_parameter_count(64, (64, 64), 10)
+    assert out["true"]["train_accuracy"] == 1.0
+    assert out["true"]["test_accuracy"] > 0.6
+    assert out["random"]["test_accuracy"] < 0.3
+    assert out["random"]["loss"][-1] < 0.5 * out["random"]["loss"][0]
+
+
+@pytest.mark.parametrize(
+    "call,match",
+    [
+        (lambda: ex.PracticalNet(3, (4,), activation="relu"), "activation"),
+        (lambda: ex.PracticalNet(3, ()), "widths"),
+        (lambda: ex.PracticalNet(0, (4,)), "d"),
+        (lambda: ex.mlp_parameter_count(3, (4,), 0), "m_y"),
+        (lambda: ex.min_interpolating_width(ns=(10,)), "ns"),
+        (lambda: ex.min_interpolating_width(ns=(10, 20), tol=0), "tol"),
+        (lambda: ex.hessian_at_minimum(n=30, width=2, timing_width=2), "width"),
+        (lambda: ex.digits_memorization(momentum=1.0, steps=1, n_train=20, width=4), "momentum"),
+        (lambda: ex.condition_number_speed(dims=(0,)), "dims"),
+        (lambda: ex.pl_star_along_run(widths=(8,), seed=1.5), "seed"),
+    ],
+)
+def test_bad_arguments_are_named(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
