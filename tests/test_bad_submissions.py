@@ -19,7 +19,7 @@ from nbgrader_helpers import ASSIGNMENTS, built_once, scratch_course
 
 from ovptools.course import instructor
 
-TIMEOUT = 10  # per-cell seconds for this batch (nbgrader_config.py uses 15)
+TIMEOUT = 20  # per-cell seconds for this batch: room for a loaded CI machine (nbgrader_config.py uses 15)
 MEMORY = 3 * 2**30  # address-space limit for this batch
 
 
