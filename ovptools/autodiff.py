@@ -101,19 +101,29 @@ def hessian_extremes(
     """
     wt = as_tensor(w, "w", ndim=1).detach()
     steps = min(check_count(steps, "steps"), wt.numel())
-    g = torch.Generator().manual_seed(check_seed(seed))
-    times = hessian_operator(loss, wt)
-    q = torch.randn(wt.numel(), generator=g, dtype=torch.float64).to(wt)
-    Q = [q / torch.linalg.vector_norm(q)]
-    alphas, betas = [], []
-    for j in range(steps):
+    ritz, _ = lanczos(hessian_operator(loss, wt), wt.numel(), steps=steps, seed=check_seed(seed), dtype=wt.dtype,
+                      device=wt.device)
+    return float(ritz[-1]), float(ritz[0])
+
+
+def lanczos(times: Callable[[torch.Tensor], torch.Tensor], p: int, *, steps: int, seed: int = 0,
+            dtype: torch.dtype = torch.float64, device: str | torch.device = "cpu",
+            tol: float = 1e-12) -> tuple[torch.Tensor, int]:
+    """Ritz values of a symmetric p×p operator ``times`` (v ↦ Av) by the Lanczos method with full
+    re-orthogonalization, from a seeded random start; exact once ``steps`` ≥ p. Stops early when
+    the Krylov space is exhausted (the next residual below ``tol`` times the largest |αⱼ|, at least 1).
+    Returns (the Ritz values in ascending order, the number of products taken)."""
+    g = torch.Generator().manual_seed(seed)
+    q = torch.randn(p, generator=g, dtype=torch.float64).to(device, dtype)
+    Q, alphas, betas = [q / torch.linalg.vector_norm(q)], [], []
+    for j in range(min(steps, p)):
         z = times(Q[j])
         alphas.append(float(Q[j] @ z))
         basis = torch.stack(Q)
-        z = z - basis.T @ (basis @ z)  # full re-orthogonalization against every earlier vector
+        z = z - basis.T @ (basis @ z)  # full re-orthogonalization against every earlier vector, twice
         z = z - basis.T @ (basis @ z)
         b = float(torch.linalg.vector_norm(z))
-        if j == steps - 1 or b < 1e-12 * max(1.0, abs(alphas[-1])):
+        if j == min(steps, p) - 1 or b < tol * max(1.0, max(abs(a) for a in alphas)):
             break
         betas.append(b)
         Q.append(z / b)
@@ -121,8 +131,7 @@ def hessian_extremes(
     if betas:
         off = torch.tensor(betas, dtype=torch.float64)
         T += torch.diag(off, 1) + torch.diag(off, -1)
-    ritz = torch.linalg.eigvalsh(T)
-    return float(ritz[-1]), float(ritz[0])
+    return torch.linalg.eigvalsh(T), len(alphas)
 
 
-__all__ = ["jacobian", "tangent_kernel", "hvp", "hessian_operator", "hessian_extremes"]
+__all__ = ["jacobian", "tangent_kernel", "hvp", "hessian_operator", "hessian_extremes", "lanczos"]

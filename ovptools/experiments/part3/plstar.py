@@ -29,30 +29,6 @@ def _regression_task(n: int, d: int, seed: int) -> tuple[torch.Tensor, torch.Ten
             torch.from_numpy(rng(seed + 7).uniform(-1.0, 1.0, size=n)))
 
 
-def _lanczos_ritz(times, p: int, *, steps: int, seed: int, dtype, device) -> tuple[torch.Tensor, int]:
-    """Ritz values of a symmetric p×p operator from Lanczos with full re-orthogonalization; stops
-    early when the Krylov space is exhausted. Returns (ascending Ritz values, steps taken)."""
-    g = torch.Generator().manual_seed(seed)
-    q = torch.randn(p, generator=g, dtype=torch.float64).to(device, dtype)
-    Q, alphas, betas = [q / torch.linalg.vector_norm(q)], [], []
-    for j in range(min(steps, p)):
-        z = times(Q[j])
-        alphas.append(float(Q[j] @ z))
-        basis = torch.stack(Q)
-        for _ in range(2):
-            z = z - basis.T @ (basis @ z)
-        b = float(torch.linalg.vector_norm(z))
-        if j == min(steps, p) - 1 or b < 1e-10 * max(abs(a) for a in alphas):
-            break
-        betas.append(b)
-        Q.append(z / b)
-    T = torch.diag(torch.tensor(alphas, dtype=torch.float64))
-    if betas:
-        off = torch.tensor(betas, dtype=torch.float64)
-        T += torch.diag(off, 1) + torch.diag(off, -1)
-    return torch.linalg.eigvalsh(T), len(alphas)
-
-
 @on_one_thread
 def hessian_at_minimum(
     *,
@@ -85,7 +61,7 @@ def hessian_at_minimum(
     """
     from torch.func import jacrev
 
-    from ...autodiff import hessian_operator
+    from ...autodiff import hessian_operator, lanczos
 
     n, d = check_count(n, "n", minimum=2), check_count(d, "d")
     width, timing_width = check_count(width, "width"), check_count(timing_width, "timing_width")
@@ -108,8 +84,8 @@ def hessian_at_minimum(
         float(eig[-1])  # waits for an asynchronous device
         t_dense = time.perf_counter() - start
         start = time.perf_counter()
-        ritz, used = _lanczos_ritz(hessian_operator(prob.objective, theta), p, steps=n + 20, seed=seed,
-                                   dtype=theta.dtype, device=theta.device)
+        ritz, used = lanczos(hessian_operator(prob.objective, theta), p, steps=n + 20, seed=seed,
+                             dtype=theta.dtype, device=theta.device, tol=1e-10)
         t_lanczos = time.perf_counter() - start
         if role == "timing":
             out.update(p_timing=p, seconds_dense=t_dense, seconds_lanczos=t_lanczos,
