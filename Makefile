@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # JupyterLab refuses to run as root unless told to.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: course test setup setup-test browser lint lectures release bench clean
+.PHONY: course test setup setup-test browser hub hub-deps lint lectures release bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,16 @@ browser:
 		sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	else echo "chromium is not installed and cannot be installed here: the browser test will be skipped"; fi
 
+## The class server's packages (Debian, as root; see hub/README.md): nodejs, npm, configurable-http-proxy,
+## postgresql, and jupyterhub with the PostgreSQL driver in the venv. Without root it says what is missing.
+hub-deps: setup
+	sh hub/setup.sh $(VENV)
+
+## Start the class server here: the gradebook's PostgreSQL, then JupyterHub on 127.0.0.1:8000 (as root),
+## e.g. `make hub OVP_HUB_STUDENTS=ada,bob OVP_HUB_INSTRUCTORS=eve` (system users). hub/stop.sh stops both.
+hub: hub-deps
+	VENV=$(VENV) sh hub/start.sh
+
 ## Open the course in JupyterLab (on course/README.md).
 course: setup
 	$(BIN)/python -m ovptools.course.instructor lab-settings >/dev/null
@@ -39,10 +49,12 @@ course: setup
 
 ## Lint, then run every test (the command CI runs): in parallel workers with one BLAS/torch thread
 ## each, a whole file per worker (so each graded batch is built once), then the browser test alone,
-## since it waits on a kernel and a redraw that a loaded machine slows down.
-test: setup-test browser lint
-	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 3 --dist loadfile -m "not browser"
+## since it waits on a kernel and a redraw that a loaded machine slows down, then the class on
+## JupyterHub end to end (tests/test_hub.py: system users, PostgreSQL, Chromium; skipped without root).
+test: setup-test browser hub-deps lint
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 3 --dist loadfile -m "not browser and not hub"
 	$(BIN)/python -m pytest -m browser
+	$(BIN)/python -m pytest -m hub
 
 lint: setup-test
 	$(BIN)/ruff check .
@@ -60,6 +72,7 @@ bench: setup-test
 	$(BIN)/python benchmarks/bench_ntk.py
 	$(BIN)/python benchmarks/bench_widgets.py
 	$(BIN)/python benchmarks/bench_pipeline.py
+	$(BIN)/python benchmarks/bench_autograde.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -95,3 +98,160 @@ def test_every_public_name_resolves():
         assert getattr(ovptools, name) is not None
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         ovptools.nope  # noqa: B018
+
+
+# --- parallel autograding and the PostgreSQL gradebook -------------------------------------------------
+def _small_batch(tmp: Path) -> Path:
+    """ps0_warmup handed in by five students: the solution (two), the unchanged release, a wrong
+    answer, and a file that is not a notebook."""
+    root = scratch_course(tmp, only=("ps0_warmup",))
+    assert run("ovp-instructor", "--root", str(root), "release", "ps0_warmup", cwd=tmp).returncode == 0
+    source = root / "source" / "ps0_warmup" / "ps0_warmup.ipynb"
+    nb = json.loads(source.read_text())
+    for cell in nb["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("solution") and "def " in "".join(cell["source"]):
+            name = "".join(cell["source"]).split("def ", 1)[1].split("(", 1)[0]
+            cell["source"] = "".join(cell["source"]) + f"\n\n_right_{name} = {name}\n" \
+                f"def {name}(*args, **kwargs):\n    return 2 * _right_{name}(*args, **kwargs)\n"
+            break
+    inbox = tmp / "inbox"
+    inbox.mkdir()
+    (inbox / "ada.ipynb").write_text(source.read_text())
+    (inbox / "cyd.ipynb").write_text(source.read_text())
+    (inbox / "bob.ipynb").write_text((root / "release" / "ps0_warmup" / "ps0_warmup.ipynb").read_text())
+    (inbox / "dan.ipynb").write_text(json.dumps(nb))
+    (inbox / "eve.ipynb").write_text("{ this is not a notebook")
+    assert run("ovp-instructor", "--root", str(root), "collect", "ps0_warmup", str(inbox), cwd=tmp).returncode == 0
+    return root
+
+
+@pytest.fixture(scope="module")
+def graded_both_ways(tmp_path_factory):
+    """The same batch autograded with --jobs 1 and with --jobs 2, each in its own course root."""
+    one = _small_batch(tmp_path_factory.mktemp("jobs1"))
+    two = _small_batch(tmp_path_factory.mktemp("jobs2"))
+    out1 = run("ovp-instructor", "--root", str(one), "autograde", "ps0_warmup", cwd=one)
+    out2 = run("ovp-instructor", "--root", str(two), "autograde", "ps0_warmup", "--jobs", "2", cwd=two)
+    return one, two, out1, out2
+
+
+def test_parallel_autograde_gives_the_same_scores(graded_both_ways):
+    one, two, out1, out2 = graded_both_ways
+    assert out1.returncode == 0, out1.stderr
+    assert out2.returncode == 0, out2.stderr
+    by_one = {g.student: g for g in instructor.grades("ps0_warmup", root=one)}
+    by_two = {g.student: g for g in instructor.grades("ps0_warmup", root=two)}
+    assert by_one == by_two
+    assert by_two["ada"].score == by_two["ada"].max_score == by_two["cyd"].score > 0
+    assert by_two["bob"].score == 0 and by_two["bob"].status == "graded"
+    assert 0 < by_two["dan"].score < by_two["dan"].max_score  # one answer wrong, the others right
+    # the broken submission is reported, and did not stop the others (graded in the same process)
+    assert by_two["eve"].score == 0 and by_two["eve"].status.startswith("unreadable notebook")
+    assert sum(g.status == "graded" for g in by_two.values()) == 4
+    for student in ("ada", "bob", "cyd", "dan"):
+        assert (two / "autograded" / student / "ps0_warmup" / "ps0_warmup.ipynb").is_file()
+
+
+def test_autograde_jobs_must_be_positive(tmp_path):
+    root = scratch_course(tmp_path, only=("ps0_warmup",))
+    with pytest.raises(ValueError, match="jobs: expected a positive whole number"):
+        instructor.autograde("ps0_warmup", root=root, jobs=0)
+    out = run("ovp-instructor", "--root", str(root), "autograde", "ps0_warmup", "--jobs", "-1", cwd=tmp_path)
+    assert out.returncode == 2 and "jobs:" in out.stderr
+
+
+@pytest.fixture(scope="module")
+def postgres(tmp_path_factory):
+    """A private PostgreSQL cluster (hub/pgcluster.py), stopped and removed afterwards."""
+    sys.path.insert(0, str(REPO / "hub"))
+    import pgcluster
+
+    try:
+        pgcluster.pg_bin("initdb")
+    except FileNotFoundError:
+        pytest.skip("PostgreSQL is not installed (`make hub-deps` installs Debian's)")
+    folder = Path(tempfile.mkdtemp(prefix="ovp-pg-"))  # not under pytest's root-only tmp: postgres must enter it
+    folder.chmod(0o755)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    try:
+        url = pgcluster.start(folder / "data", port, folder / "password")
+        yield pgcluster, folder / "data", port, url
+    finally:
+        pgcluster.stop(folder / "data")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _rows(url: str) -> dict[str, list[tuple]]:
+    from nbgrader.api import Base
+    from sqlalchemy import create_engine, select
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return {t.name: sorted(tuple(map(repr, row)) for row in conn.execute(select(t)))
+                    for t in Base.metadata.sorted_tables}
+    finally:
+        engine.dispose()
+
+
+def test_migrate_gradebook_to_postgresql_keeps_every_row(graded_both_ways, postgres, tmp_path):
+    from ovptools.course.classroom import table_counts
+
+    pgcluster, datadir, port, url = postgres
+    one = graded_both_ways[0]
+    root = tmp_path / "course-root"
+    shutil.copytree(one, root)
+    sqlite_url = f"sqlite:///{root / 'gradebook.db'}"
+    before = table_counts(sqlite_url)
+    assert before["submitted_assignment"] == 5 and before["grade"] > 0 and before["comment"] > 0
+    out = run("ovp-instructor", "--root", str(root), "migrate-gradebook", "--to", url, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert f"copied {sum(before.values())} rows" in out.stdout
+    assert url.split(":")[2].split("@")[0] not in out.stdout  # the password is not printed
+    assert table_counts(url) == before
+    assert _rows(url) == _rows(sqlite_url)
+    # the course now grades from PostgreSQL: same grades, and the SQLite file is no longer read
+    sqlite_grades = instructor.grades("ps0_warmup", root=root)
+    with open(root / "nbgrader_config.py", "a") as fh:
+        fh.write(f"\nc.CourseDirectory.db_url = {url!r}\n")
+    (root / "gradebook.db").rename(root / "gradebook.sqlite.bak")
+    assert instructor.gradebook_url(root) == url
+    assert instructor.grades("ps0_warmup", root=root) == sqlite_grades
+    # a database that already holds grades is refused, naming the argument
+    with pytest.raises(ValueError, match="^to: .* already holds a gradebook"):
+        instructor.migrate_gradebook(url, root=root, from_url=f"sqlite:///{root / 'gradebook.sqlite.bak'}")
+    with pytest.raises(ValueError, match="^to: expected a database URL"):
+        instructor.migrate_gradebook("gradebook.db", root=root)
+
+
+def test_parallel_autograde_into_postgresql(postgres, tmp_path):
+    pgcluster, datadir, port, url = postgres
+    db = pgcluster.create_database(datadir, port, "jobs_test")
+    pg_url = url.rsplit("/", 1)[0] + "/" + db
+    root = scratch_course(tmp_path, only=("ps0_warmup",))
+    with open(root / "nbgrader_config.py", "a") as fh:
+        fh.write(f"\nc.CourseDirectory.db_url = {pg_url!r}\n")
+    source = root / "source" / "ps0_warmup" / "ps0_warmup.ipynb"
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for student in ("ada", "bob", "cyd"):
+        (inbox / f"{student}.ipynb").write_text(source.read_text())
+    assert run("ovp-instructor", "--root", str(root), "release", "ps0_warmup", cwd=tmp_path).returncode == 0
+    assert run("ovp-instructor", "--root", str(root), "collect", "ps0_warmup", str(inbox), cwd=tmp_path).returncode == 0
+    out = run("ovp-instructor", "--root", str(root), "autograde", "ps0_warmup", "--jobs", "3", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert not (root / "gradebook.db").exists()
+    result = instructor.grades("ps0_warmup", root=root)
+    assert [(g.student, g.score, g.status) for g in result] == [(s, 8.0, "graded") for s in ("ada", "bob", "cyd")]
+
+
+def test_migrate_gradebook_names_an_unreachable_target(graded_both_ways):
+    one = graded_both_ways[0]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens there once the socket is closed
+    url = f"postgresql://nobody:secret@127.0.0.1:{port}/gradebook"
+    with pytest.raises(ValueError, match=r"^to: postgresql://nobody:\*\*\*@127\.0\.0\.1:\d+/gradebook cannot be used"):
+        instructor.migrate_gradebook(url, root=one)

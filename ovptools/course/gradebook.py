@@ -1,4 +1,9 @@
-"""Reading the gradebook: each student's autograded score, as a list, a CSV file or a table.
+"""Reading the gradebook: each student's autograded score, as a list, a CSV file or a table; and
+moving a gradebook from SQLite into PostgreSQL.
+
+The gradebook is the database that ``c.CourseDirectory.db_url`` in ``nbgrader_config.py`` names
+(``postgresql://…`` for a class on a shared server); without that line it is nbgrader's default,
+``gradebook.db`` (SQLite) in the course root, which is right for one instructor on a laptop.
 
 An assignment that was never autograded is skipped; a gradebook that cannot be read (corrupt,
 not a database, from another nbgrader version) raises ``ValueError("gradebook: …")``, so the
@@ -8,6 +13,7 @@ instructor never gets an empty CSV that looks like a result.
 from __future__ import annotations
 
 import csv
+import re
 import sqlite3
 import warnings
 from collections.abc import Iterator
@@ -49,20 +55,115 @@ def _check_database(path: Path) -> None:
                          f"{sorted(NBGRADER_TABLES - tables)}); move it away and autograde again")
 
 
+def _course_config(root: Path):
+    """The configuration nbgrader sees when run in ``root``: ``nbgrader_config.py`` from each of
+    Jupyter's configuration folders (``JUPYTER_CONFIG_PATH``, ``~/.jupyter``, the environment's,
+    ``/etc/jupyter``), then the course root's, later ones taking precedence, as nbgrader merges them.
+    On a class server the per-user one names the shared gradebook and exchange."""
+    from jupyter_core.paths import jupyter_config_path
+    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = Config()
+    for folder in [*reversed(jupyter_config_path()), str(root)]:
+        path = Path(folder) / "nbgrader_config.py"
+        if not path.is_file():
+            continue
+        try:
+            config.merge(PyFileConfigLoader(path.name, path=str(path.parent)).load_config())
+        except Exception as err:  # noqa: BLE001 - any failure to run it means the same here
+            raise ValueError(f"root: cannot read {path} ({type(err).__name__}: {err})") from None
+    return config
+
+
+def gradebook_url(root: str | Path | None = None) -> str:
+    """The gradebook's database URL: ``c.CourseDirectory.db_url`` from the course's
+    ``nbgrader_config.py``, else nbgrader's default, ``sqlite:///<root>/gradebook.db``."""
+    root = course_root(root)
+    config = _course_config(root)
+    if "db_url" in config.CourseDirectory and config.CourseDirectory.db_url:
+        url = str(config.CourseDirectory.db_url)
+        path = _sqlite_path(url)
+        return f"sqlite:///{root / path}" if path is not None and not path.is_absolute() else url
+    return f"sqlite:///{root / 'gradebook.db'}"
+
+
+def course_id(root: str | Path | None = None) -> str:
+    """``c.CourseDirectory.course_id`` from the course's ``nbgrader_config.py`` (nbgrader's default if unset)."""
+    config = _course_config(course_root(root))
+    return str(config.CourseDirectory.course_id) if "course_id" in config.CourseDirectory else "default_course"
+
+
+def safe_url(url: str) -> str:
+    """``url`` with its password replaced by ``***`` (for messages and logs)."""
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+def _sqlite_path(url: str) -> Path | None:
+    return Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+
+
+def _check_server_database(url: str) -> None:
+    """Raise ``ValueError("gradebook: …")`` unless ``url`` (a database server) answers and holds
+    nbgrader's tables."""
+    from sqlalchemy import create_engine, inspect
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        engine = create_engine(url)
+        try:
+            tables = set(inspect(engine).get_table_names())
+        finally:
+            engine.dispose()
+    except (SQLAlchemyError, ImportError) as err:
+        first = str(err).splitlines()[0]
+        raise ValueError(f"gradebook: {safe_url(url)} cannot be read ({type(err).__name__}: {first})") from None
+    if not NBGRADER_TABLES <= tables:
+        raise ValueError(f"gradebook: {safe_url(url)} holds no nbgrader gradebook (it lacks the tables "
+                         f"{sorted(NBGRADER_TABLES - tables)}); autograde an assignment first")
+
+
+def check_gradebook_url(url: str) -> None:
+    """Raise ``ValueError("gradebook: …")`` unless ``url`` names a readable nbgrader gradebook."""
+    path = _sqlite_path(url)
+    if path is not None:
+        _check_database(path)
+    else:
+        _check_server_database(url)
+
+
+def gradebook_exists(root: Path) -> bool:
+    """True if the course's gradebook has been created (autograding creates it)."""
+    url = gradebook_url(root)
+    path = _sqlite_path(url)
+    if path is not None:
+        return path.is_file()
+    try:
+        _check_server_database(url)
+    except ValueError:
+        return False
+    return True
+
+
 @contextmanager
 def open_gradebook(root: Path) -> Iterator:
-    """nbgrader's gradebook of ``root``, with a clear error when it cannot be read."""
+    """nbgrader's gradebook of ``root`` (wherever ``db_url`` puts it), with a clear error when it
+    cannot be read."""
     from nbgrader.api import Gradebook
     from sqlalchemy.exc import SQLAlchemyError
 
-    path = root / "gradebook.db"
-    _check_database(path)
+    url = gradebook_url(root)
+    path = _sqlite_path(url)
+    if path is not None:
+        _check_database(path)
+    else:
+        _check_server_database(url)
     try:
-        with Gradebook(f"sqlite:///{path}") as gb:
+        with Gradebook(url, course_id(root)) as gb:
             yield gb
     except (SQLAlchemyError, sqlite3.Error) as err:
         first = str(err).splitlines()[0]
-        raise ValueError(f"gradebook: {path} cannot be read ({type(err).__name__}: {first})") from None
+        raise ValueError(f"gradebook: {path or safe_url(url)} cannot be read ({type(err).__name__}: {first})") from None
 
 
 def submitted_students(root: Path, assignment: str) -> list[str]:
@@ -109,7 +210,7 @@ def _all_grades(root: Path) -> Iterator[tuple[str, Grade]]:
     """(assignment, grade) for every autograded assignment with submissions."""
     from nbgrader.api import MissingEntry
 
-    if not (root / "gradebook.db").is_file():  # nothing autograded yet
+    if not gradebook_exists(root):  # nothing autograded yet
         return
     for name in assignments(root):
         if not submitted_students(root, name):

@@ -2,7 +2,9 @@
 
     ovp-instructor release [ASSIGNMENT ...]       regenerate course/assignments/ from solutions/source/
     ovp-instructor collect ASSIGNMENT FOLDER      copy a folder of submissions into solutions/submitted/
-    ovp-instructor autograde ASSIGNMENT           grade every submission (time and memory limits)
+    ovp-instructor autograde ASSIGNMENT [--jobs N] grade every submission (time and memory limits),
+                                                  in N parallel processes
+    ovp-instructor migrate-gradebook --to URL     copy the SQLite gradebook into PostgreSQL (every row)
     ovp-instructor feedback ASSIGNMENT            HTML feedback without hidden tests, in solutions/feedback/
     ovp-instructor grades [--output FILE]         export the gradebook as CSV
     ovp-instructor gradebook                      print every student's scores
@@ -24,11 +26,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from .gradebook import (  # noqa: F401 (the instructor's API)
+from .classroom import autograde, migrate_gradebook  # noqa: F401 (the instructor's API)
+from .gradebook import (  # noqa: F401
     Grade,
     export_grades,
     gradebook_table,
+    gradebook_url,
     grades,
+    safe_url,
     submitted_students,
 )
 from .paths import (  # noqa: F401
@@ -155,33 +160,6 @@ def collect(assignment: str, folder: str | Path, *, root: str | Path | None = No
     return students
 
 
-def autograde(assignment: str, *, root: str | Path | None = None, memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
-              timeout: int | None = None) -> list[Grade]:
-    """Autograde every submission of ``assignment`` and return each student's result.
-
-    Runs ``nbgrader autograde`` once for the whole batch under a memory limit; the per-cell time
-    limit comes from ``nbgrader_config.py`` unless ``timeout`` (seconds) overrides it. nbgrader
-    keeps going when one submission fails (unreadable, kernel died, ...); those students are
-    reported with score 0 and the reason, and the others are graded as usual.
-    """
-    root = course_root(root)
-    check_assignment(assignment, root)
-    if not submitted_students(root, assignment):
-        raise ValueError(f"assignment: no submissions of {assignment!r} in {root / 'submitted'}; run collect first")
-    extra = [f"--Execute.timeout={int(timeout)}"] if timeout else []
-    proc = nbgrader("autograde", assignment, "--force", *extra, root=root, check=False, memory_limit=memory_limit)
-    failure = RuntimeError(f"`nbgrader autograde {assignment}` failed in {root}:\n{proc.stdout}\n{proc.stderr}")
-    try:
-        result = grades(assignment, root=root)
-    except ValueError:  # nothing recorded (nbgrader's MissingEntry is one): nbgrader's own error says why
-        if proc.returncode != 0:
-            raise failure from None
-        raise
-    if proc.returncode != 0 and all(g.status == "graded" for g in result):
-        raise failure
-    return result
-
-
 def feedback(assignment: str, *, root: str | Path | None = None) -> Path:
     """HTML feedback for every autograded submission (hidden tests removed), in ``feedback/``."""
     root = course_root(root)
@@ -241,11 +219,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--memory-limit", type=float, default=DEFAULT_MEMORY_LIMIT / 2**30,
                    help="GiB of address space for nbgrader and the kernels (0: no limit)")
     p.add_argument("--timeout", type=int, help="per-cell time limit in seconds (default: nbgrader_config.py)")
+    p.add_argument("--jobs", type=int, default=1,
+                   help="grade in this many parallel nbgrader processes (default: 1; at most one per core)")
     p = sub.add_parser("feedback", help="generate HTML feedback (hidden tests removed)")
     p.add_argument("assignment")
     p = sub.add_parser("grades", help="export autograded scores as CSV")
     p.add_argument("--output", default="grades.csv", help="CSV file to write (default: ./grades.csv)")
     sub.add_parser("gradebook", help="print every student's scores")
+    p = sub.add_parser("migrate-gradebook", help="copy the gradebook (every row) into an empty PostgreSQL database")
+    p.add_argument("--to", required=True, metavar="URL", help="postgresql://user:password@host:port/database")
     sub.add_parser("lectures", help="re-execute every lecture notebook in place (saved with outputs)")
     sub.add_parser("lab-settings", help="turn off JupyterLab's news and update pop-ups in this environment")
     return parser
@@ -262,7 +244,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"collected {len(students)} submissions of {args.assignment}: {', '.join(students)}")
         elif args.command == "autograde":
             limit = int(args.memory_limit * 2**30) or None
-            for g in autograde(args.assignment, root=args.root, memory_limit=limit, timeout=args.timeout):
+            for g in autograde(args.assignment, root=args.root, memory_limit=limit, timeout=args.timeout,
+                               jobs=args.jobs, log=lambda line: print(line, file=sys.stderr)):
                 print(f"{g.student:24s} {g.score:5g} / {g.max_score:<4g}  {g.status}")
         elif args.command == "feedback":
             print(f"feedback written under {feedback(args.assignment, root=args.root)}")
@@ -270,6 +253,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {export_grades(args.output, root=args.root)}")
         elif args.command == "gradebook":
             print(gradebook_table(root=args.root))
+        elif args.command == "migrate-gradebook":
+            counts = migrate_gradebook(args.to, root=args.root)
+            print(f"copied {sum(counts.values())} rows into {safe_url(args.to)}: "
+                  + ", ".join(f"{name} {n}" for name, n in counts.items()))
+            print(f"to grade into it, add to {course_root(args.root) / 'nbgrader_config.py'}:\n"
+                  f'    c.CourseDirectory.db_url = "{safe_url(args.to)}"  (with the real password)')
         elif args.command == "lectures":
             for path in lecture_notebooks(args.root):
                 start = time.perf_counter()
