@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 
 import ovptools as ov
 import ovptools.experiments.part2 as ex
@@ -48,3 +49,37 @@ def test_arora_eigen_prediction_and_label_noise():
     assert rand["yHy"] > 10 * true["yHy"]
     assert rand["residual"][100] > 3 * true["residual"][100]
     assert true["test_error"] < 0.05 < rand["test_error"]
+
+
+def test_arora_until_fit_stops_at_the_first_iterate_with_zero_training_error():
+    kw = dict(n=30, m=200, classes=(3, 5), corruption=(0.0, 1.0), seed=0, device="cpu")
+    out = ex.arora_digits(steps=3000, until_fit=True, **kw)
+    assert out["until_fit"] and out["lambda0"] > 0
+    for run in out["runs"]:
+        k = run["fit_step"]
+        assert k is not None and k > 0 and run["steps_run"] == k
+        assert run["train_error"] == 0 and run["min_margin"] > 0
+        assert len(run["residual"]) == len(run["predicted"]) == k + 1
+        before = ex.arora_digits(steps=k - 1, **kw)["runs"][out["runs"].index(run)]
+        assert before["train_error"] > 0 and before["fit_step"] is None  # not fitted one step earlier
+        longer = ex.arora_digits(steps=k + 5, **kw)["runs"][out["runs"].index(run)]
+        assert longer["steps_run"] == k + 5 and longer["fit_step"] == k  # without the rule: runs on, same first fit
+    assert out["runs"][1]["fit_step"] > out["runs"][0]["fit_step"]  # random labels take longer
+
+
+def test_arora_until_fit_with_a_margin_and_a_cap():
+    kw = dict(n=30, m=200, classes=(3, 5), corruption=(1.0,), seed=0, device="cpu", until_fit=True)
+    plain = ex.arora_digits(steps=3000, **kw)["runs"][0]
+    strict = ex.arora_digits(steps=3000, margin=0.5, **kw)["runs"][0]
+    assert strict["fit_step"] > plain["fit_step"] and strict["min_margin"] > 0.5
+    capped = ex.arora_digits(steps=plain["fit_step"] // 2, **kw)["runs"][0]
+    assert capped["fit_step"] is None and capped["steps_run"] == plain["fit_step"] // 2 and capped["train_error"] > 0
+    with pytest.raises(ValueError, match="margin"):
+        ex.arora_digits(steps=10, margin=1.0, **kw)
+
+
+def test_arora_float32_agrees_with_float64():
+    kw = dict(n=30, m=200, steps=50, classes=(3, 5), corruption=(0.0,), seed=1, device="cpu")
+    r64 = ex.arora_digits(**kw)["runs"][0]
+    r32 = ex.arora_digits(dtype=torch.float32, **kw)["runs"][0]
+    np.testing.assert_allclose(r32["residual"], r64["residual"], rtol=1e-4)

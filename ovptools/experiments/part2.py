@@ -16,7 +16,9 @@ from .._validate import as_array, as_tensor, check_count, check_positive, check_
 from ..data import digits, gaussian_labels, sphere
 from ..kernels import eigen_projections, gram_empirical, gram_infinite, lambda_min
 from ..models import init_two_layer
+from ..train.engine import descend
 from ..train.nets import train_two_layer
+from ..train.problems import TwoLayerProblem
 
 
 def _slope(x, y) -> float:
@@ -154,20 +156,38 @@ def arora_digits(
     classes=(0, 1),
     corruption=(0.0, 1.0),
     seed: int = 0,
+    until_fit: bool = False,
+    margin: float = 0.0,
     device: str | torch.device = "auto",
+    dtype: torch.dtype = torch.float64,
+    progress: bool | None = None,
 ) -> dict:
     r"""Arora et al.'s fine-grained experiment on scikit-learn's digits (two classes, unit rows).
 
     For each fraction of labels replaced by random ±1 labels (``corruption``), GD with
-    η = 1/λ_max(H∞) on an antisymmetrically initialized net (u(0) = 0) of width m. Records the
-    measured ‖y − u(k)‖, the eigen-prediction √(Σ_i (1 − ηλ_i)^{2k}(v_iᵀy)²), yᵀ(H∞)⁻¹y, the
-    measure √(2yᵀ(H∞)⁻¹y/n), and the test error of sign(u) on held-out digits (true labels).
+    η = 1/λ_max(H∞) on an antisymmetrically initialized net (u(0) = 0) of width m, for ``steps``
+    iterations; with ``until_fit`` ``steps`` is a cap and a run stops at the first iterate k at
+    which it fits its (possibly corrupted) training labels: y_i·u_i(k) > ``margin`` for every i
+    (``margin = 0``: zero training error of sign(u(k)); 0 ≤ ``margin`` < 1, as GD drives y_i·u_i to 1).
+
+    Each run records the measured ‖y − u(k)‖ and the eigen-prediction
+    √(Σ_i (1 − ηλ_i)^{2k}(v_iᵀy)²) for k = 0..``steps_run``, ``fit_step`` (the first k at which the
+    labels were fitted in that sense; ``None`` if that did not happen within the run), ``min_margin``
+    = min_i y_i·u_i at the last iterate, yᵀ(H∞)⁻¹y, the measure
+    √(2yᵀ(H∞)⁻¹y/n), the training error of sign(u) against the labels it was trained on and the
+    test error of sign(u) on the held-out digits (true labels). ``seed`` fixes the train/test
+    split (``seed``), the label corruption (``seed + 1``) and the initialization (``seed + 2``).
+    ``dtype=torch.float32`` trains several times faster on a CPU and is enough for the error rates
+    and the steps to fit (Lecture 5 compares the curves with their prediction in float64).
     """
     n, m, steps = check_count(n, "n"), check_count(m, "m"), check_count(steps, "steps")
+    margin = float(margin)
+    if not 0 <= margin < 1:
+        raise ValueError(f"margin: expected a number in [0, 1), got {margin}")
     Xtr, ytr, Xte, yte = digits(classes, n_train=n, seed=seed)
     H = gram_infinite(Xtr)
-    lam, proj = eigen_projections(H, ytr)
-    eta = 1.0 / lam[0]
+    lam, _ = eigen_projections(H, ytr)
+    eta, lambda0 = 1.0 / lam[0], float(lam[-1])
     rng = np.random.default_rng(seed + 1)
     results = []
     for frac in corruption:
@@ -175,25 +195,43 @@ def arora_digits(
         flip = rng.random(n) < frac
         y[flip] = rng.choice([-1.0, 1.0], size=int(flip.sum()))
         lam, proj = eigen_projections(H, y)
-        k = np.arange(steps + 1)
-        predicted = np.sqrt(((1 - eta * lam[None, :]) ** (2 * k[:, None]) * proj[None, :] ** 2).sum(1))
         W0, a = init_two_layer(Xtr.shape[1], m, seed=seed + 2, antisymmetric=True)
-        run = train_two_layer(W0, a, Xtr, y, eta=eta, steps=steps, track_gram=False, record_every=steps,
-                              device=device, dtype=torch.float64)
-        u_test = np.maximum(Xte @ run.W.T, 0) @ run.a / math.sqrt(m)
+        problem = TwoLayerProblem(W0, a, Xtr, y, eta=eta, device=device, dtype=dtype)
+
+        first_fit: list[int] = []
+        k_now = iter(range(steps + 1))  # descend calls the stop rule once per iterate, k = 0, 1, ...
+
+        def fitted(_loss, p=problem, k_now=k_now, first_fit=first_fit) -> bool:
+            k = next(k_now)
+            ok = bool(((p.forward()[2] + p.y) * p.y).min() > margin)  # this iterate's cached forward pass
+            if ok and not first_fit:
+                first_fit.append(k)
+            return ok and until_fit
+
+        run = descend(problem, steps=steps, record_every=steps, stop=fitted, progress=progress,
+                      desc=f"GD ({frac:.0%} randomized)")
+        steps_run = len(run.loss) - 1
+        k = np.arange(steps_run + 1)
+        predicted = np.sqrt(((1 - eta * lam[None, :]) ** (2 * k[:, None]) * proj[None, :] ** 2).sum(1))
+        u_test = np.maximum(Xte @ run.W.T.astype(float), 0) @ run.a.astype(float) / math.sqrt(m)
+        train_error = float(np.mean(np.sign(run.u) != y))
         quad = float(y @ np.linalg.solve(H, y))
         results.append(
             {
                 "corruption": frac,
                 "residual": np.sqrt(2 * run.loss),
                 "predicted": predicted,
+                "steps_run": steps_run,
+                "fit_step": first_fit[0] if first_fit else None,
                 "yHy": quad,
                 "measure": math.sqrt(2 * quad / n),
                 "test_error": float(np.mean(np.sign(u_test) != yte)),
-                "train_error": float(np.mean(np.sign(run.u) != y)),
+                "train_error": train_error,
+                "min_margin": float(np.min(run.u * y)),
             }
         )
-    return {"eta": eta, "n": n, "m": m, "steps": steps, "runs": results}
+    return {"eta": eta, "lambda0": lambda0, "n": n, "m": m, "steps": steps, "classes": tuple(classes),
+            "until_fit": until_fit, "margin": margin, "runs": results}
 
 
 __all__ = [
