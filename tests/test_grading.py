@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -93,3 +96,35 @@ def test_without_ovptools_blocks_the_package_and_names_bound_in_the_notebook():
     assert kernels.gram_infinite is original and namespace["gram_infinite"] is original
     assert ovptools.gram_infinite is original
     np.testing.assert_allclose(kernels.gram_infinite(X), 0.5 * np.eye(2))
+
+
+def test_without_ovptools_blocks_modules_first_imported_inside_and_loads_nothing_ahead():
+    # in a fresh interpreter: nothing of the package is loaded but the grading helpers
+    script = r"""
+import sys
+import numpy as np
+from ovptools.course.grading import without_ovptools
+
+ns = {}
+with without_ovptools(ns, "f"):
+    assert "torch" not in sys.modules, "the block loaded torch ahead of the student's code"
+    import ovptools
+    from ovptools.kernels import gram_infinite            # first imported inside the block
+    import ovptools.experiments.part2 as part2            # binds kernels' functions at import time
+    for call in (lambda: gram_infinite(np.eye(2)), lambda: ovptools.gram_infinite(np.eye(2)),
+                 lambda: part2.gram_infinite(np.eye(2))):
+        try:
+            call()
+        except AssertionError as err:
+            assert "f called ovptools (ovptools.kernels.gram_infinite)" in str(err), err
+        else:
+            raise SystemExit("an ovptools function ran inside the block")
+import ovptools.kernels as kernels
+assert part2.gram_infinite is kernels.gram_infinite and ovptools.gram_infinite is kernels.gram_infinite
+np.testing.assert_allclose(part2.gram_infinite(np.eye(2)), 0.5 * np.eye(2))
+assert not any(getattr(f, "__ovptools_original__", None) for m in list(sys.modules.values())
+               if getattr(m, "__name__", "").startswith("ovptools") for f in vars(m).values())
+print("ok")
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr

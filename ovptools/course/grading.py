@@ -128,61 +128,92 @@ def check_scalar(
     check_array(np.asarray(value), np.asarray(target), name, rtol=rtol, atol=atol, hint=hint)
 
 
-def _ovptools_functions() -> list[tuple[object, str, object]]:
-    """(owner, attribute, function) for every function the course's numeric modules define."""
-    import importlib
+def _is_science(module_name: str) -> bool:
+    """Whether a module is part of the course's numeric package (not its course tooling)."""
+    return (module_name == "ovptools" or module_name.startswith("ovptools.")) and \
+        not module_name.startswith("ovptools.course")
 
-    names = ["data", "models", "kernels", "autodiff", "objectives", "train", "train.engine", "train.vectors",
-             "train.problems", "train.nets", "experiments.part1", "experiments.part2", "experiments.part3"]
-    modules = [importlib.import_module("ovptools")]
-    modules += [importlib.import_module(f"ovptools.{n}") for n in names]
-    modules += [m for k, m in list(sys.modules.items()) if k.startswith("ovptools.") and m not in modules]
-    found = []
-    for module in modules:
-        if module.__name__.startswith("ovptools.course"):
-            continue
+
+class _Blocker:
+    """Replaces the functions of ovptools' modules by ones that fail the test, recording what to put back.
+
+    Modules already loaded are patched at once; a module first imported inside the block (a student's
+    ``from ovptools.kernels import ...``, or a lazy ``ovptools.name``) is patched as soon as it has run,
+    through a finder placed first on ``sys.meta_path``. Nothing is imported ahead: a student's function that
+    never touches torch does not pay for loading it."""
+
+    def __init__(self, student_function: str) -> None:
+        self.student_function = student_function
+        self.restore: list[tuple[object, str, object]] = []
+
+    def refusal(self, fn):
+        def refuse(*args, **kwargs):
+            raise AssertionError(f"{self.student_function} called ovptools ({fn.__module__}.{fn.__qualname__}): this "
+                                 "assignment asks you to write it yourself with numpy or torch, without ovptools")
+        refuse.__ovptools_original__ = fn
+        return refuse
+
+    def patch(self, module) -> None:
         for attr, obj in list(vars(module).items()):
-            if inspect.isfunction(obj) and getattr(obj, "__module__", "").startswith("ovptools") \
-                    and not obj.__module__.startswith("ovptools.course") and not attr.startswith("__"):
-                found.append((module, attr, obj))
-    top = sys.modules["ovptools"]
-    for attr in getattr(top, "__all__", []):  # lazily exported names are not in vars() until first use
-        obj = getattr(top, attr)
-        if inspect.isfunction(obj) and not obj.__module__.startswith("ovptools.course"):
-            found.append((top, attr, obj))
-    return found
+            if attr.startswith("__") or not inspect.isfunction(obj):
+                continue
+            original = getattr(obj, "__ovptools_original__", None)
+            if original is not None:  # bound at import time to a function already refused: put the real one back later
+                self.restore.append((module, attr, original))
+            elif _is_science(getattr(obj, "__module__", "") or ""):
+                self.restore.append((module, attr, obj))
+                setattr(module, attr, self.refusal(obj))
+
+    # the finder: the first on sys.meta_path while the block lasts
+    def find_spec(self, name, path, target=None):
+        if not _is_science(name):
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(name, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        loader = spec.loader
+        if loader is not None and hasattr(loader, "exec_module"):
+            run = loader.exec_module
+
+            def exec_then_patch(module, run=run):
+                run(module)
+                self.patch(module)
+
+            loader.exec_module = exec_then_patch
+        return spec
 
 
 @contextmanager
 def without_ovptools(namespace: MutableMapping[str, Any], student_function: str) -> Iterator[None]:
     """Run the body with every ovptools function replaced by one that fails the test, in the
-    package's modules and in ``namespace`` (the notebook's globals, where a student may have
-    imported one by name). Everything is restored afterwards."""
-    def blocked(qualname: str):
-        def refuse(*args, **kwargs):
-            raise AssertionError(f"{student_function} called ovptools ({qualname}): this assignment asks you to "
-                                 "write it yourself with numpy or torch, without ovptools")
-        return refuse
-
-    patched = []
-    for owner, attr, fn in _ovptools_functions():
-        patched.append((owner, attr, vars(owner).get(attr, _MISSING)))
-        setattr(owner, attr, blocked(f"{fn.__module__}.{fn.__qualname__}"))
+    package's modules (those loaded now and those first imported inside the body) and in
+    ``namespace`` (the notebook's globals, where a student may have imported one by name).
+    Everything is restored afterwards."""
+    blocker = _Blocker(student_function)
+    top = sys.modules.get("ovptools")
+    cached = set(vars(top)) if top is not None else set()
+    for name, module in list(sys.modules.items()):
+        if module is not None and _is_science(name):
+            blocker.patch(module)
+    sys.meta_path.insert(0, blocker)
     originals = {}
     for key, value in list(namespace.items()):
-        if inspect.isfunction(value) and getattr(value, "__module__", "").startswith("ovptools") \
-                and not value.__module__.startswith("ovptools.course"):
+        if inspect.isfunction(value) and _is_science(getattr(value, "__module__", "") or ""):
             originals[key] = value
-            namespace[key] = blocked(f"{value.__module__}.{value.__qualname__}")
+            namespace[key] = blocker.refusal(value)
     try:
         yield
     finally:
-        for owner, attr, old in reversed(patched):
-            if old is _MISSING:
-                delattr(owner, attr)
-            else:
-                setattr(owner, attr, old)
+        sys.meta_path.remove(blocker)
+        for owner, attr, old in reversed(blocker.restore):
+            setattr(owner, attr, old)
+        top = sys.modules.get("ovptools")
+        if top is not None:  # lazy exports first looked up inside the body were cached as refusals
+            for name in (set(vars(top)) - cached) & set(getattr(top, "__all__", ())):
+                delattr(top, name)
         namespace.update(originals)
-
-
-_MISSING = object()
