@@ -78,6 +78,9 @@ c.Spawner.start_timeout = 120
 c.Spawner.environment = {
     "PATH": f"{VENV_BIN}:/usr/local/bin:/usr/bin:/bin",  # nbgrader calls alembic from here
     "OVP_NO_PROGRESS": "1",
+    # one BLAS/torch thread per kernel: the lectures' products gain nothing from threads, and on shared
+    # cores threads that wait on each other cost up to 10× the CPU (hub/README.md, per student)
+    "OMP_NUM_THREADS": "1",
     **USERS_ENV,
 }
 
