@@ -14,11 +14,10 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from servers import wait_for_http
 
 from ovptools.course import instructor
 
@@ -67,14 +66,7 @@ def lab(tmp_path_factory):
     server = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(120):
-            try:
-                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as resp:
-                    if resp.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.5)
-        else:
+        if not wait_for_http(f"{base}/api/status?token={token}", seconds=120, process=server):
             raise RuntimeError(f"JupyterLab did not start; see {root / 'jupyterlab.log'}")
         yield base, token
     finally:

@@ -32,11 +32,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from servers import wait_for_http
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "hub"))
@@ -160,15 +160,8 @@ class Class:
         self.log = open(self.state / "jupyterhub.log", "w")
         self.hub = subprocess.Popen([str(BIN / "jupyterhub"), "-f", str(REPO / "hub" / "jupyterhub_config.py")],
                                     cwd=self.state, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        for _ in range(240):
-            if self.hub.poll() is not None:
-                break
-            try:
-                with urllib.request.urlopen(f"{self.base}/hub/api/", timeout=2) as resp:
-                    if resp.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.5)
+        if wait_for_http(f"{self.base}/hub/api/", seconds=240, process=self.hub):
+            return
         raise RuntimeError(f"JupyterHub did not start:\n{(self.state / 'jupyterhub.log').read_text()[-3000:]}")
 
     def stop(self) -> None:

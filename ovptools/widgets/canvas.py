@@ -84,6 +84,19 @@ class Canvas:
         self.image.value = png(self.fig)
         self.status.value = f"redrawn: {text} ({1000 * (time.perf_counter() - start):.0f} ms)"
 
+    def rescale(self) -> None:
+        """Fit both panels' limits to their visible lines (after the lines' data changed)."""
+        for ax in self.axes:
+            ax.relim(visible_only=True)
+            ax.autoscale_view()
+
+    def live(self, redraw, controls):
+        """Call ``redraw`` whenever a slider in ``controls`` moves, draw once now, and return the widget."""
+        for control in controls:
+            control.observe(redraw, "value")
+        redraw()
+        return self.box(controls)
+
     def box(self, controls):
         """The widget: the sliders, the status line and the figure; with ``OVP_STATIC_WIDGETS`` also
         display the first figure (drawn by now) as a static image."""

@@ -68,16 +68,11 @@ def two_layer_demo(*, d: int = 50, steps: int = 100, seed: int = 0, device: str 
             rate.set_ydata((1 - step * lam0 / 2) ** k * run.loss[0])
             lam_k.set_data(run.steps, run.lambda_min)
             note = f"final loss {run.loss[-1]:.2e}, max ‖w_r − w_r(0)‖ = {run.max_distance[-1]:.3f}"
-        for ax in (ax1, ax2):
-            ax.relim(visible_only=True)
-            ax.autoscale_view()
+        canvas.rescale()
         title(ax1, f"m = {m.value}, n = {n.value}, η = {eta.value:.1f}/λ_max")
         canvas.show(f"m = {m.value}, η = {eta.value:.1f}/λ_max(H∞), n = {n.value} — {note}", start)
 
-    for s in (m, eta, n):
-        s.observe(redraw, "value")
-    redraw()
-    return canvas.box([m, eta, n])
+    return canvas.live(redraw, [m, eta, n])
 
 
 def deep_demo(*, n: int = 32, d: int = 8, steps: int = 40, seed: int = 0, device: str = "auto"):
@@ -133,13 +128,8 @@ def deep_demo(*, n: int = 32, d: int = 8, steps: int = 40, seed: int = 0, device
             acc = float(np.mean(np.sign(deep_relu_forward(run.Ws, run.v, X)) == y))
             change = ", ".join(f"{c:.3f}" for c in run.relative_change[-1])
             note = f"final loss {run.loss[-1]:.3g}, training accuracy {acc:.2f}, relative change per layer {change}"
-        for ax in (ax1, ax2):
-            ax.relim(visible_only=True)
-            ax.autoscale_view()
+        canvas.rescale()
         title(ax1, f"m = {m.value}, L = {L}, η = {step.value:.1f}·η₀")
         canvas.show(f"m = {m.value}, L = {L}, step = {step.value:.1f}·η₀ — {note}", start)
 
-    for s in (m, depth, step):
-        s.observe(redraw, "value")
-    redraw()
-    return canvas.box([m, depth, step])
+    return canvas.live(redraw, [m, depth, step])

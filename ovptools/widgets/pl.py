@@ -89,7 +89,4 @@ def pl_demo(*, steps: int = 60):
         title(ax1, f"GD with step {s:.2f}/β from x₀ = {x0.value:g}")
         canvas.show(f"step = {s:.2f}/β, x₀ = {x0.value:g}{note}", start)
 
-    step.observe(redraw, "value")
-    x0.observe(redraw, "value")
-    redraw()
-    return canvas.box([step, x0])
+    return canvas.live(redraw, [step, x0])
