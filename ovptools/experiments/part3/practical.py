@@ -19,35 +19,20 @@ from ..._validate import (
     rng,
 )
 from ...data import sphere
-from .common import loglog_slope
+from .common import few_threads, loglog_slope
 
 _ACTIVATIONS = {"tanh": torch.tanh, "softplus": torch.nn.functional.softplus}
 
 
-class single_thread:  # noqa: N801 (used as a context manager)
-    """Run this section's small CPU experiments on one torch thread (restored afterwards): their
-    products are tiny, and on a shared 2-core machine two waiting threads made the digits run 3×
-    slower in CPU time (3.8 s against 1.2 s for 100 steps)."""
-
-    def __init__(self, device: str | torch.device = "cpu") -> None:
-        self.cpu = resolve_device(device, torch.float32).type == "cpu"
-
-    def __enter__(self) -> None:
-        self.before = torch.get_num_threads()
-        if self.cpu:
-            torch.set_num_threads(1)
-
-    def __exit__(self, *exc) -> None:
-        torch.set_num_threads(self.before)
-
-
 def on_one_thread(fn):
-    """Decorator: run ``fn`` inside :class:`single_thread` for its ``device`` keyword."""
+    """Decorator: run ``fn`` on one torch thread on the CPU (:func:`few_threads` with no work to share), for
+    its ``device`` keyword: this section's products are tiny, and on a shared 2-core machine two waiting
+    threads made the digits run 3× slower in CPU time."""
     import functools
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        with single_thread(kwargs.get("device", "auto")):
+        with few_threads(0, kwargs.get("device", "auto")):
             return fn(*args, **kwargs)
 
     return wrapper
@@ -243,7 +228,7 @@ def min_interpolating_width(
     m_star = np.zeros((len(ns), seeds), dtype=int)
     below = np.zeros((len(ns), seeds))
     dev = resolve_device(device, torch.float64)
-    with single_thread(dev):
+    with few_threads(0, dev):
         _search_widths(ns, d, m_y, seeds, seed, iters, tol, activation, m_count, m_star, below, dev)
     p_star = np.array([[mlp_parameter_count(d, (int(m),), m_y) for m in row] for row in m_star])
     slopes = np.array([loglog_slope(ns, m_star[:, s]) for s in range(seeds)])
