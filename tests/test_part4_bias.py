@@ -138,6 +138,46 @@ def test_regularized_minimizers_against_scipy_and_towards_the_max_margin():
     np.testing.assert_allclose(reg["pred_norm"][2:], reg["norm"][2:], rtol=0.01)
 
 
+def test_regularized_objective_is_half_lambda_norm_squared():
+    """The printed λ is the λ of Σℓ + (λ/2)‖w‖²: stationarity reads λw = Σ σ(−⟨w, z_i⟩) z_i, and scikit-learn's
+    C Σℓ + ½‖w‖² with C = 1/λ has the same minimizer (with C = 1/(2λ), the λ‖w‖² convention, it does not)."""
+    from scipy.special import expit
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = ex.soudry_data("asymmetric", n_extra=20, seed=0)
+    Z = y[:, None] * X
+    lams = [1.0, 1e-1, 1e-2]
+    reg = ex.regularized_margins(X, y, lams)
+    for lam, w in zip(reg["lams"], reg["w"]):
+        np.testing.assert_allclose(lam * w, Z.T @ expit(-(Z @ w)), atol=1e-10)
+        fit = LogisticRegression(C=1 / lam, fit_intercept=False, tol=1e-12, max_iter=10_000).fit(X, y)
+        np.testing.assert_allclose(fit.coef_[0], w, rtol=1e-5, atol=1e-6)
+        other = LogisticRegression(C=1 / (2 * lam), fit_intercept=False, tol=1e-12, max_iter=10_000).fit(X, y)
+        assert np.linalg.norm(other.coef_[0] - w) > 1e-2 * np.linalg.norm(w)
+
+
+def test_gd_on_the_square_loss_converges_to_least_squares_not_interpolation():
+    """Check-yourself Q1: with n > d (the lecture's 22 points in 2-D) GD on Σ(1 − ⟨w, z_i⟩)² from 0 converges to the
+    least-squares solution, which does not interpolate; with n < d (full row rank) to the minimum-norm interpolant."""
+
+    def gd(Z, steps=20_000):
+        w, eta = np.zeros(Z.shape[1]), 0.5 / np.linalg.norm(Z, 2) ** 2
+        for _ in range(steps):
+            w -= eta * 2 * Z.T @ (Z @ w - 1.0)
+        return w
+
+    X, y = ex.soudry_data("asymmetric", n_extra=20, seed=0)
+    Z = y[:, None] * X
+    assert Z.shape == (22, 2)
+    w = gd(Z)
+    np.testing.assert_allclose(w, np.linalg.solve(Z.T @ Z, Z.T @ np.ones(22)), rtol=1e-8)
+    assert np.linalg.norm(Z @ w - 1.0) > 1.0  # far from interpolating
+    Z = np.random.default_rng(0).standard_normal((5, 12))
+    w = gd(Z)
+    np.testing.assert_allclose(w, Z.T @ np.linalg.solve(Z @ Z.T, np.ones(5)), rtol=1e-8)
+    np.testing.assert_allclose(Z @ w, 1.0, atol=1e-8)
+
+
 # ---- two-layer homogeneous nets ----
 
 
@@ -170,6 +210,25 @@ def test_two_layer_margin_and_capacity_after_fitting():
     fitted = run["loss"] < np.log(2) / 100
     assert fitted.any() and np.all(np.diff(run["margin"][fitted]) > 0)  # the margin grows once the data are fitted
     assert np.all(np.isnan(run["capacity"][run["raw_margin"] <= 0]))
+
+
+def test_margins_at_every_step_and_lyu_li_smoothed_margin():
+    X, y, _, _ = ex.digits_parity(n_train=100, seed=0)
+    steps = 600
+    run = ex.two_layer_margin_run(X, y, 32, steps=steps, eta=2.0, seed=1, records=20)
+    g, s = run["margin_all"], run["smoothed_all"]
+    assert g.shape == s.shape == (steps + 1,)
+    np.testing.assert_allclose(g[run["step"]], run["margin"], rtol=1e-12)  # index k: after k updates
+    W, a = run["W"], run["a"]
+    q = y * (np.maximum(X @ W.T, 0) @ a)
+    theta2 = np.sum(W**2) + a @ a
+    loss_sum = np.sum(np.log1p(np.exp(-q)))
+    assert loss_sum < np.log(2)
+    assert s[-1] == pytest.approx(-np.log(np.exp(loss_sum) - 1) / theta2, rel=1e-9)  # ℓ⁻¹(L)/‖θ‖²
+    assert np.isnan(s[0]) and np.all(np.isfinite(s[np.argmax(np.isfinite(s)):]))  # NaN exactly until L < ln 2
+    fitted = np.isfinite(s)
+    assert np.all(s[fitted] <= g[fitted])  # γ̃ ≤ γ
+    assert np.all(np.diff(s[fitted]) >= 0)  # observed on this run: γ̃ never falls after the fit
 
 
 def test_width_sweep_shapes_and_parameter_count():

@@ -78,6 +78,13 @@ def two_layer_margin_run(
     (min_i y_i f(θ; x_i)), ``frob_product`` (‖W‖_F‖a‖₂) and ``capacity`` (‖W‖_F‖a‖₂/(raw margin·√n),
     Golowich–Rakhlin–Shamir's measure; NaN while some point is misclassified). Also ``frob_init``
     = ‖W(0)‖_F‖a(0)‖₂, ``params`` = m(d + 1) and the final ``W``, ``a``.
+
+    At **every** step k = 0..``steps`` (θ after k updates): ``margin_all`` (γ(θ_k)) and
+    ``smoothed_all``, Lyu & Li's smoothed normalized margin :math:`\tilde\gamma(\theta) =
+    \ell^{-1}(L_{\rm sum}(\theta))/\|\theta\|^2 = -\ln(e^{L_{\rm sum}} - 1)/\|\theta\|^2`, with
+    :math:`L_{\rm sum} = \sum_i \ell(y_i f(\theta; x_i))` the summed loss (n times the mean that GD
+    descends); NaN while :math:`L_{\rm sum} \ge \ln 2`, where ℓ⁻¹ is not positive. Since
+    :math:`L_{\rm sum} \ge \ell(\min_i y_i f)`, :math:`\tilde\gamma \le \gamma`.
     """
     X, y = labelled_data(X, y)
     m, steps = check_count(m, "m"), check_count(steps, "steps")
@@ -96,13 +103,22 @@ def two_layer_margin_run(
     rec = set(np.unique(np.geomspace(1, steps, records).astype(int)).tolist())
     frob_init = float(np.linalg.norm(W) * np.linalg.norm(a))
     keys = ("step", "loss", "train_error", "test_error", "margin", "raw_margin", "frob_product", "capacity")
-    out: dict[str, list] = {k: [] for k in keys}
+    out: dict[str, list] = {k: [] for k in (*keys, "margin_all", "smoothed_all")}
     # small products: BLAS threads only contend for the cores; a diverging step is caught on the next step
     with threadpool_limits(limits=1, user_api="blas"), np.errstate(over="ignore", invalid="ignore"):
         _two_layer_gd(X, y, W, a, eta, steps, rec, out, X_test, y_test)
-    res = {k: np.array(v) for k, v in out.items()}
+    res = {k: np.array(v) for k, v in out.items() if not k.endswith("_all")}
+    res["margin_all"], res["smoothed_all"] = np.array(out["margin_all"]), np.array(out["smoothed_all"])
     res.update(m=m, n=n, params=m * (X.shape[1] + 1), W=W, a=a, frob_init=frob_init)
     return res
+
+
+def _margins_now(z, W, a, out) -> None:
+    """Append γ(θ) and Lyu–Li's smoothed margin −ln(e^{L_sum} − 1)/‖θ‖² (NaN if L_sum ≥ ln 2) to ``out``."""
+    theta2 = float(np.sum(W**2) + a @ a)
+    loss_sum = float(np.sum(np.logaddexp(0.0, -z)))
+    out["margin_all"].append(float(z.min()) / theta2)
+    out["smoothed_all"].append(-np.log(np.expm1(loss_sum)) / theta2 if loss_sum < np.log(2) else float("nan"))
 
 
 def _two_layer_gd(X, y, W, a, eta, steps, rec, out, X_test, y_test) -> None:
@@ -116,6 +132,7 @@ def _two_layer_gd(X, y, W, a, eta, steps, rec, out, X_test, y_test) -> None:
         z = y * (h @ a)
         if not np.all(np.isfinite(z)):
             raise ValueError(f"eta: GD diverged at step {k} with eta = {eta}; try a smaller step")
+        _margins_now(z, W, a, out)  # θ after k − 1 updates
         gf = -y * expit(-z) / n  # ∂(mean loss)/∂f_i = −y_i/(1 + e^{z_i})/n
         grad_a = h.T @ gf
         grad_W = ((gf[:, None] * a) * (pre > 0)).T @ X
@@ -133,6 +150,7 @@ def _two_layer_gd(X, y, W, a, eta, steps, rec, out, X_test, y_test) -> None:
             out["raw_margin"].append(float(z.min()))
             out["frob_product"].append(frob)
             out["capacity"].append(frob / (z.min() * np.sqrt(n)) if z.min() > 0 else float("nan"))
+    _margins_now(y * (np.maximum(X @ W.T, 0.0) @ a), W, a, out)  # θ after all the updates
 
 
 def digits_parity(*, n_train: int = 300, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
