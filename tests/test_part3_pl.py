@@ -75,6 +75,15 @@ def test_smallest_interpolating_width_respects_the_counting_bound_and_grows_with
     assert np.all(np.diff(out["m_star"], axis=0) > 0)
     assert 0.6 < out["slope_mean"] < 1.4, out["slope"]
     assert np.all(out["below"] > 1e-5)  # one unit narrower does not interpolate
+    # m* comes from a scan of every width from the counting bound up; bisection's answer is never smaller
+    assert np.all(out["m_bisect"] >= out["m_star"])
+    for i, m_count in enumerate(out["m_count"]):
+        for s, row in enumerate(out["scan"][i]):
+            fitted = dict(row)
+            assert [m for m, _ in row] == list(range(m_count, out["m_bisect"][i, s] + 3))
+            assert fitted[out["m_star"][i, s]] and not any(fitted[m] for m in range(m_count, out["m_star"][i, s]))
+            assert fitted[out["m_bisect"][i, s]]
+            assert out["monotone"][i, s] == all(ok for m, ok in row if m >= out["m_star"][i, s])
 
 
 def test_hessian_at_an_interpolating_minimum_has_p_minus_n_zero_eigenvalues():

@@ -169,6 +169,48 @@ def test_autodiff_at_the_kink():
     assert out["directional"] == pytest.approx(1.0, abs=1e-6)
 
 
+def test_no_single_value_of_relu_prime_at_zero_is_right_for_every_composition():
+    out = ex.autodiff_at_kink(slopes=[0.0, 0.25, 0.5, 1.0])
+    g, absx, two, h = out["compositions"]
+    s = out["slopes"]
+    assert "= x" in g["name"] and "|x|" in absx["name"] and "relu(2x)" in two["name"] and "≡ 0" in h["name"]
+    # relu(x) − relu(−x) = x: autodiff returns 2s (right only for s = ½); relu(−relu(x)) ≡ 0: it returns −s²
+    assert np.allclose(g["autodiff"], 2 * s) and g["right_for"].tolist() == [0.5]
+    assert np.allclose(h["autodiff"], -(s**2)) and h["right_for"].tolist() == [0.0]
+    assert np.allclose(two["autodiff"], 3 * s) and two["clarke"] == (1.0, 2.0)
+    assert two["right_for"].tolist() == [0.5]  # 3s ∈ [1, 2] needs s ∈ [1/3, 2/3]
+    assert absx["right_for"].tolist() == s.tolist()  # |x|: 0 ∈ [−1, 1] for every s
+    assert out["right_for_all"].size == 0
+    assert ex.autodiff_at_kink()["right_for_all"].size == 0  # on the default grid of 101 values too
+    with pytest.raises(ValueError, match="slopes"):
+        ex.autodiff_at_kink(slopes=[1.5])
+
+
+def test_relu_with_slope_uses_the_chosen_derivative_at_zero_only():
+    from ovptools.experiments.part4.nonsmooth import relu_with_slope
+
+    z = torch.tensor([-1.0, 0.0, 2.0], dtype=torch.float64, requires_grad=True)
+    relu_with_slope(z, 0.3).sum().backward()
+    assert z.grad.tolist() == [0.0, 0.3, 1.0]
+    assert torch.equal(relu_with_slope(z, 0.3), torch.relu(z))
+
+
+def test_blank_patch_zeros_leave_weight_gradients_alone_and_zero_biases_do_not():
+    out = ex.kink_gradients(channels=3, images=200, seed=0)
+    none, zero, rand = out["none"], out["zero"], out["random"]
+    # without biases the exact zeros (blank patches, ties) are not kinks in the parameters: bit-identical gradients
+    assert none["conv1_zero"] > 0.05 and none["pool_ties"] > 0.1
+    assert none["identical"] and none["weights"] == 0.0
+    # a trainable bias at exactly 0 over a blank patch is a kink in b: the weights agree, the biases do not
+    assert zero["conv1_zero"] == none["conv1_zero"] and not zero["identical"]
+    assert zero["weights"] == 0.0 and zero["relative_difference"]["b1"] > 0.01
+    assert zero["conv1_zero_after_step"] == 0.0  # one step moves the biases off 0
+    # random biases: no exact zeros; the tie routing changes at most the order of a sum
+    assert rand["conv1_zero"] == 0.0 and rand["weights"] < 1e-12 and rand["biases"] < 1e-12
+    with pytest.raises(ValueError, match="images"):
+        ex.kink_gradients(images=10**6)
+
+
 def test_kinks_are_hit_on_integer_images_and_not_on_gaussian_ones():
     out = ex.kink_frequency(channels=2, seed=0)
     assert out["zero_pixels"] > 0.3 and out["pool_ties"] > 0.2 and out["conv_zero"] > 0.005

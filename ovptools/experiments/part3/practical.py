@@ -165,29 +165,39 @@ def _fits(n, d, m, m_y, X, Y, seed, iters, tol, activation) -> tuple[bool, float
     return res <= tol, res
 
 
-def _search_widths(ns, d, m_y, seeds, seed, iters, tol, activation, m_count, m_star, below, dev) -> None:
-    """Fill m_star[i, s] (smallest width that fits) and below[i, s] (residual one unit narrower)."""
+def _search_widths(ns, d, m_y, seeds, seed, iters, tol, activation, m_count, out) -> None:
+    """For each n and seed: bisection's answer (grow m from the counting bound by factors of 1.25 until a fit
+    succeeds, then bisect), then every width from the counting bound to that answer + 2 (``scan``); m_star is
+    the smallest width in the scan that fits, ``below`` the residual one unit narrower."""
+    dev = out["device"]
     for i, n in enumerate(ns):
         for s in range(seeds):
             key = seed + 1000 * s + i
             X = torch.from_numpy(sphere(n, d, seed=key)).to(dev)
             Y = torch.from_numpy(rng(key + 7).uniform(-1.0, 1.0, size=(n, m_y)) if m_y > 1
                                  else rng(key + 7).uniform(-1.0, 1.0, size=n)).to(dev)
-            lo, hi, res_lo = 0, m_count[i], float("nan")
-            while True:
-                ok, res = _fits(n, d, hi, m_y, X, Y, key, iters, tol, activation)
-                if ok:
-                    break
-                lo, res_lo = hi, res
-                hi = max(hi + 1, math.ceil(1.25 * hi))
+            seen: dict[int, tuple[bool, float]] = {}
+
+            def fits(m, X=X, Y=Y, key=key, n=n, seen=seen):
+                if m not in seen:
+                    seen[m] = _fits(n, d, m, m_y, X, Y, key, iters, tol, activation)
+                return seen[m]
+
+            lo, hi = 0, m_count[i]
+            while not fits(hi)[0]:
+                lo, hi = hi, max(hi + 1, math.ceil(1.25 * hi))
             while hi - lo > 1:
                 mid = (lo + hi) // 2
-                ok, res = _fits(n, d, mid, m_y, X, Y, key, iters, tol, activation)
-                if ok:
+                if fits(mid)[0]:
                     hi = mid
                 else:
-                    lo, res_lo = mid, res
-            m_star[i, s], below[i, s] = hi, res_lo
+                    lo = mid
+            row = [(m, fits(m)[0]) for m in range(m_count[i], hi + 3)]
+            first = next(m for m, ok in row if ok)
+            out["m_bisect"][i, s], out["m_star"][i, s] = hi, first
+            out["below"][i, s] = fits(first - 1)[1] if first > 1 else float("nan")
+            out["monotone"][i, s] = all(ok for m, ok in row if m >= first)
+            out["scan"][i].append(row)
 
 
 def min_interpolating_width(
@@ -208,13 +218,21 @@ def min_interpolating_width(
 
     "Interpolates" means that damped Gauss–Newton from the random initialization reaches
     ‖F(θ) − Y‖/‖Y‖ ≤ ``tol`` within ``iters`` iterations (a strong optimizer, so the search
-    measures what the parameter count allows). The width is found by growing m from the counting
-    bound (p(m) = m(d + 1 + m_y) + m_y ≥ n·m_y) until a fit succeeds, then bisecting.
+    measures what the parameter count allows, as far as one local optimizer can tell). Widths below the
+    counting bound (p(m) = m(d + 1 + m_y) + m_y < n·m_y) cannot interpolate arbitrary labels and are not tried.
+
+    Bisection would find the smallest fitting width only if success were monotone in m (every wider net
+    fits too), which nothing guarantees for a local optimizer. So the search is done both ways: bisection
+    (grow m from the counting bound by factors of 1.25 until a fit succeeds, then bisect; ``m_bisect``), and a
+    scan of every width from the counting bound to ``m_bisect`` + 2 (``scan[i][s]``: (m, fitted?) pairs).
+    ``m_star`` is the smallest width that fitted in the scan (the exact answer for this optimizer and
+    initialization); ``monotone`` says whether every scanned width from ``m_star`` on fitted too.
 
     Returns ``ns``, ``m_star`` (len(ns) × seeds), ``p_star`` (its parameter count),
     ``m_count`` (the counting bound per n), ``ratio`` = p_star/(n·m_y), the log–log ``slope`` of
-    m_star against n per seed and its mean/std (``slope_mean``, ``slope_std``; predicted 1), and
-    ``below``: the relative residual reached one width below m_star (len(ns) × seeds).
+    m_star against n per seed and its mean/std (``slope_mean``, ``slope_std``; predicted 1),
+    ``below``: the relative residual reached one width below m_star (len(ns) × seeds), and ``m_bisect``,
+    ``scan``, ``monotone`` as above.
     """
     ns = [check_count(n, "ns", minimum=2) for n in ns]
     d, m_y, seeds = check_count(d, "d"), check_count(m_y, "m_y"), check_count(seeds, "seeds")
@@ -225,14 +243,17 @@ def min_interpolating_width(
         raise ValueError(f"ns: expected at least two sample sizes to fit a slope, got {ns}")
     per_unit = d + 1 + m_y
     m_count = [max(1, math.ceil((n * m_y - m_y) / per_unit)) for n in ns]
-    m_star = np.zeros((len(ns), seeds), dtype=int)
-    below = np.zeros((len(ns), seeds))
-    dev = resolve_device(device, torch.float64)
-    with few_threads(0, dev):
-        _search_widths(ns, d, m_y, seeds, seed, iters, tol, activation, m_count, m_star, below, dev)
+    shape = (len(ns), seeds)
+    found = {"m_star": np.zeros(shape, dtype=int), "m_bisect": np.zeros(shape, dtype=int), "below": np.zeros(shape),
+             "monotone": np.zeros(shape, dtype=bool), "scan": [[] for _ in ns],
+             "device": resolve_device(device, torch.float64)}
+    with few_threads(0, found["device"]):
+        _search_widths(ns, d, m_y, seeds, seed, iters, tol, activation, m_count, found)
+    m_star = found["m_star"]
     p_star = np.array([[mlp_parameter_count(d, (int(m),), m_y) for m in row] for row in m_star])
     slopes = np.array([loglog_slope(ns, m_star[:, s]) for s in range(seeds)])
     return {"ns": np.array(ns), "m_star": m_star, "p_star": p_star, "m_count": np.array(m_count),
             "ratio": p_star / (np.array(ns)[:, None] * m_y), "slope": slopes,
             "slope_mean": float(slopes.mean()), "slope_std": float(slopes.std(ddof=1)) if seeds > 1 else 0.0,
-            "below": below, "d": d, "m_y": m_y, "tol": tol}
+            "below": found["below"], "m_bisect": found["m_bisect"], "scan": found["scan"],
+            "monotone": found["monotone"], "d": d, "m_y": m_y, "tol": tol}

@@ -32,6 +32,7 @@ from .margins import (
 from .nonsmooth import (
     autodiff_at_kink,
     kink_frequency,
+    kink_gradients,
     mean_field_movement,
     quadratic_landscape,
     subgradient_l1_regression,
@@ -57,6 +58,7 @@ __all__ = [
     "hard_margin_svm",
     "hessian_timing",
     "kink_frequency",
+    "kink_gradients",
     "logistic_gd_path",
     "loss_slice",
     "mean_field_movement",
