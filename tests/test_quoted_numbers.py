@@ -38,7 +38,6 @@ EXEMPT: dict[str, dict[str, str]] = {
     "deep-lazy": {},
     "practical-sizes": {},
     "landscape-saddles": {
-        "20%": "an input: the share of labels the robust-regression instance corrupts",
         "152.6": "a Check-yourself answer computed by hand from the escape formula, next to the count the code gives",
     },
     "implicit-bias": {},
