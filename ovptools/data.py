@@ -83,6 +83,9 @@ def separated_data(
             break
     else:
         typical = rho / np.sqrt(d - 1)
+        if labels == "random":
+            raise ValueError(f"phi: {phi} is too large to place n = {n} points pairwise φ apart in d = {d} "
+                             f"({count} placed in {max_tries} rounds); try a smaller phi or n, or a larger d")
         raise ValueError(
             f"phi: {phi} is too large for d = {d}: projections have typical size {typical:.3g}; "
             f"try phi <= {typical:.3g}"
