@@ -55,14 +55,15 @@ class Refused(Exception):
     """Why a submission is not collected, in one line."""
 
 
-def _walk(src_fd: int, uid: int, where: str, dest: str | None, ignore, newest: list[float], top: str) -> None:
+def _walk(src_fd: int, uid: int, where: str, dest: str | None, ignore, seen: dict, top: str) -> None:
     """Check (and copy into ``dest`` if given) the folder ``src_fd`` (``where`` below ``top``): only folders
-    and regular files, all owned by ``uid``, no link followed. ``newest[0]`` becomes the latest ctime seen;
-    ``ignore`` (nbgrader's ignore_patterns) leaves out what nbgrader's own copy leaves out."""
+    and regular files, all owned by ``uid``, no link followed, at most ``seen["limit"]`` bytes in all.
+    ``seen["ctime"]`` becomes the latest ctime seen; ``ignore`` (nbgrader's ignore_patterns) leaves out
+    what nbgrader's own copy leaves out."""
     st = os.fstat(src_fd)
     if st.st_uid != uid:
         raise Refused(f"{where or '.'} is owned by {_name(st.st_uid)}")
-    newest[0] = max(newest[0], st.st_ctime)
+    seen["ctime"] = max(seen["ctime"], st.st_ctime)
     names = sorted(os.listdir(src_fd))
     skipped = set(ignore(os.path.join(top, where), names)) if ignore is not None and dest is not None else set()
     for name in names:
@@ -76,7 +77,7 @@ def _walk(src_fd: int, uid: int, where: str, dest: str | None, ignore, newest: l
                 if name not in skipped and dest is not None:
                     os.mkdir(os.path.join(dest, name), 0o755)
                 _walk(fd, uid, path, os.path.join(dest, name) if dest is not None and name not in skipped else None,
-                      ignore, newest, top)
+                      ignore, seen, top)
             finally:
                 os.close(fd)
         elif stat.S_ISREG(lst.st_mode):
@@ -87,7 +88,10 @@ def _walk(src_fd: int, uid: int, where: str, dest: str | None, ignore, newest: l
                     raise Refused(f"{path} changed while it was read")
                 if fst.st_uid != uid:
                     raise Refused(f"{path} is owned by {_name(fst.st_uid)}")
-                newest[0] = max(newest[0], fst.st_ctime)
+                seen["ctime"] = max(seen["ctime"], fst.st_ctime)
+                seen["bytes"] += fst.st_size
+                if seen["limit"] is not None and seen["bytes"] > seen["limit"]:
+                    raise Refused(f"it holds more than {seen['limit']} bytes (CourseDirectory.max_dir_size)")
                 if dest is not None and name not in skipped:
                     with os.fdopen(os.dup(fd), "rb") as src, open(os.path.join(dest, name), "xb") as out:
                         shutil.copyfileobj(src, out)
@@ -104,9 +108,11 @@ def _name(uid: int) -> str:
         return f"uid {uid}"
 
 
-def check_submission(path: str, student: str, dest: str | None = None, ignore=None) -> float:
+def check_submission(path: str, student: str, dest: str | None = None, ignore=None,
+                     limit: int | None = None) -> float:
     """The latest ctime in the submission folder ``path`` of ``student`` (copied into the new folder
-    ``dest`` if given); Refused if it is not theirs alone or holds anything but folders and files."""
+    ``dest`` if given); Refused if it is not theirs alone, holds anything but folders and files, or more
+    than ``limit`` bytes."""
     try:
         uid = pwd.getpwnam(student).pw_uid
     except KeyError:
@@ -115,14 +121,14 @@ def check_submission(path: str, student: str, dest: str | None = None, ignore=No
         fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
     except OSError as err:
         raise Refused(f"not a folder ({err.strerror})") from None
-    newest = [0.0]
+    seen = {"ctime": 0.0, "bytes": 0, "limit": limit}
     try:
         if dest is not None:
             os.mkdir(dest, 0o755)
-        _walk(fd, uid, "", dest, ignore, newest, path)
+        _walk(fd, uid, "", dest, ignore, seen, path)
     finally:
         os.close(fd)
-    return newest[0]
+    return seen["ctime"]
 
 
 class CheckedCollect(ExchangeCollect):
@@ -166,7 +172,8 @@ class CheckedCollect(ExchangeCollect):
             try:
                 if student not in allowed:
                     raise Refused(f"{student!r} is not on the class list")
-                ctime = check_submission(os.path.join(self.inbound_path, filename), student)
+                ctime = check_submission(os.path.join(self.inbound_path, filename), student,
+                                         limit=1000 * self.coursedir.max_dir_size)
                 claimed = parse_utc(parts[2])
             except Refused as err:
                 self.quarantine(filename, str(err))
@@ -214,7 +221,7 @@ class CheckedCollect(ExchangeCollect):
                     continue
             staging = f"{dest}.incoming-{secrets.token_hex(4)}"
             try:
-                check_submission(src, student, staging, ignore)
+                check_submission(src, student, staging, ignore, limit=1000 * self.coursedir.max_dir_size)
             except Refused as err:
                 shutil.rmtree(staging, ignore_errors=True)
                 self.quarantine(rec["filename"], str(err))

@@ -206,14 +206,20 @@ class Class:
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             shutil.copy(self.state / "jupyterhub.log", ARTIFACTS / "jupyterhub.log")
         pgcluster.stop(self.state / "postgres")
-        for name in self.users:
-            pids = subprocess.run(["ps", "-o", "pid=", "-u", name], capture_output=True, text=True).stdout.split()
-            for pid in pids:
-                try:
-                    os.kill(int(pid), 9)
-                except ProcessLookupError:
-                    pass
-            subprocess.run(["userdel", "--remove", name], capture_output=True)
+        for name in self.users:  # their servers outlive the hub (cleanup_servers = False): end them first
+            for _ in range(40):
+                pids = subprocess.run(["ps", "-o", "pid=", "-u", name], capture_output=True, text=True).stdout.split()
+                if not pids:
+                    break
+                for pid in pids:
+                    try:
+                        os.kill(int(pid), 9)
+                    except ProcessLookupError:
+                        pass
+                time.sleep(0.25)
+            gone = subprocess.run(["userdel", "--remove", name], capture_output=True, text=True)
+            if gone.returncode not in (0, 12):  # 12: the home was removed, its mail spool was not there
+                print(f"userdel {name}: {gone.stderr}", file=sys.stderr)
         shutil.rmtree(self.state, ignore_errors=True)
         shutil.rmtree(self.canary_dir, ignore_errors=True)
 
@@ -314,8 +320,19 @@ def _log_in(browser, klass: Class, name: str):
 
 
 def _open_assignment_list(page) -> None:
-    page.locator("#jp-menu-panel div.lm-MenuBar-itemLabel", has_text="Nbgrader").click()
-    page.locator('#jp-mainmenu-nbgrader li[data-command="nbgrader:open-assignment-list"]').click()
+    """Nbgrader → Assignments. On a loaded machine a click on the menu bar can land while the menu is
+    still closing, and leave it closed: then click again."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    entry = page.locator('#jp-mainmenu-nbgrader li[data-command="nbgrader:open-assignment-list"]')
+    for _ in range(30):
+        page.locator("#jp-menu-panel div.lm-MenuBar-itemLabel", has_text="Nbgrader").click()
+        try:
+            entry.wait_for(state="visible", timeout=6000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    entry.click()
     page.locator("#released_assignments_list").wait_for()
 
 

@@ -175,6 +175,14 @@ def test_a_plain_submission_is_copied_whole(tmp_path, exchange_module):
     assert copied == ["ps1_pl.ipynb", "sub", "sub/data.txt", "timestamp.txt"]
 
 
+def test_a_submission_too_large_is_refused(tmp_path, exchange_module):
+    src = _submission(tmp_path / "entry")
+    (src / "big.bin").write_bytes(b"0" * 5000)
+    assert exchange_module.check_submission(str(src), ME, limit=10_000) > 0
+    with pytest.raises(exchange_module.Refused, match="more than 4000 bytes"):
+        exchange_module.check_submission(str(src), ME, limit=4000)
+
+
 @pytest.mark.parametrize("plant", ["link", "link-in-folder", "fifo", "entry-is-link"])
 def test_links_and_special_files_are_refused(tmp_path, exchange_module, plant):
     src = _submission(tmp_path / "entry")
