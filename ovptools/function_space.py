@@ -19,6 +19,7 @@ the deep ReLU net of :func:`ovptools.init_deep` (all W_l trained, v fixed).
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -332,7 +333,9 @@ def linearized(ens: Ensemble, X: torch.Tensor) -> tuple[torch.Tensor, Callable, 
     f0, vjp_fn = torch.func.vjp(f, *p0)
 
     def jvp(deltas):
-        return torch.func.jvp(f, p0, tuple(deltas))[1]
+        with warnings.catch_warnings():  # torch's forward mode loads its decompositions through torch.jit, which warns
+            warnings.filterwarnings("ignore", message=".*torch.jit.script.*", category=DeprecationWarning)
+            return torch.func.jvp(f, p0, tuple(deltas))[1]
 
     return f0.detach(), jvp, (lambda r: list(vjp_fn(r)))
 
