@@ -127,7 +127,9 @@ def kernel_trajectory(
 ) -> ArrayLike:
     r"""The outputs at the test inputs z along the function-space flow with a constant kernel Θ:
 
-    .. math:: f_t(z) = f_0(z) + \Theta(z, X)\,\Theta^{-1}\big(I - e^{-\eta\Theta t}\big)\big(y - f_0(X)\big),\quad \Theta = \Theta(X, X),
+    .. math:: f_t(z) = f_0(z) + \Theta(z, X)\,\Theta^{-1}\big(I - e^{-\eta\Theta t}\big)\big(y - f_0(X)\big),
+
+    with Θ = Θ(X, X),
 
     for every ``t`` in ``times`` (``discrete=True``: ``times`` are GD step counts k and
     :math:`e^{-\eta\Theta t}` becomes :math:`(I - \eta\Theta)^k`). ``f0_z``, ``f0_x``: the initial outputs
@@ -153,7 +155,8 @@ def kernel_trajectory(
 
 
 def kernel_regression(theta_zx: ArrayLike, theta_xx: ArrayLike, y: ArrayLike) -> ArrayLike:
-    r"""The end point of the flow from f₀ = 0: :math:`\Theta(z, X)\Theta(X, X)^{-1}y` (a linear solve; Θ(X, X) must be invertible)."""
+    r"""The end point of the flow from f₀ = 0: :math:`\Theta(z, X)\Theta(X, X)^{-1}y`
+    (a linear solve; Θ(X, X) must be invertible)."""
     Kzx, Kxx, yt = _kernel_args(theta_zx, theta_xx, y)
     return like(Kzx @ torch.linalg.solve(Kxx, yt), theta_zx)
 
