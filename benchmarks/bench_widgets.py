@@ -22,7 +22,7 @@ def sliders(box):
     stack, found = [box], []
     while stack:
         w = stack.pop()
-        if type(w).__name__ in ("IntSlider", "FloatSlider"):
+        if type(w).__name__ in ("IntSlider", "FloatSlider", "SelectionSlider"):
             found.append(w)
         stack.extend(getattr(w, "children", ()))
     return found
@@ -59,6 +59,11 @@ def main() -> None:
             widgets.two_layer_demo,
             [("width m", 200), ("width m", 4000), ("width m", 1000), ("η·λ_max(H∞)", 0.5), ("samples n", 200),
              ("samples n", 100)],
+        ),
+        "kernel_regime_demo (lecture 6, the kernel regime)": (
+            widgets.kernel_regime_demo,
+            [("width m", 16), ("width m", 1024), ("GD step k", 0), ("GD step k", 100), ("width m", 64),
+             ("GD step k", 30)],
         ),
     }
     print(f"empty-figure PNG render (floor): {floor * 1e3:.0f} ms")
