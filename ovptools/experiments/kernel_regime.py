@@ -124,10 +124,14 @@ def ensemble_vs_kernel(
     result.update(widths=np.array(widths), depth=depth, count=count, steps=np.array(record), runs=runs,
                   mean=mean, var=var, problem=problem, limit=lim,
                   times=np.array(record) * lim["eta"])
-    result["slope_own"] = loglog_slope(widths, result["own"])
-    result["slope_bias"] = loglog_slope(widths, result["bias"])
+    several = len(widths) >= 2  # a slope needs two widths
+
+    def slope(v):
+        return loglog_slope(widths, v) if several else float("nan")
+
+    result["slope_own"], result["slope_bias"] = slope(result["own"]), slope(result["bias"])
     if linear:
-        result["slope_lin"] = loglog_slope(widths, result["lin"])
+        result["slope_lin"] = slope(result["lin"])
     return result
 
 
