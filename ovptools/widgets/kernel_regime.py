@@ -35,7 +35,7 @@ def kernel_regime_demo(result: dict | None = None, *, shown: int = 5):
     canvas = Canvas()
     ax1, ax2 = canvas.axes
     (ens_mean,) = ax1.plot(theta, mean[0], color="C0", label="ensemble mean")
-    band = [ax1.fill_between(theta, mean[0], mean[0], color="C0", alpha=0.25, lw=0)]
+    band = ax1.fill_between(theta, mean[0], mean[0], color="C0", alpha=0.25, lw=0)
     (gp_mean,) = ax1.plot(theta, mean[0], "k--", lw=1.2, label="NTK/GP mean μ_t")
     gp_hi, = ax1.plot(theta, mean[0], "k:", lw=1, label="μ_t ± 2σ_t (infinite width)")
     gp_lo, = ax1.plot(theta, mean[0], "k:", lw=1)
@@ -58,9 +58,8 @@ def kernel_regime_demo(result: dict | None = None, *, shown: int = 5):
         f = run["f"][r]  # (nets, angles)
         mu, s = f.mean(axis=0), f.std(axis=0)
         ens_mean.set_ydata(mu)
-        band.pop().remove()
-        band.append(ax1.fill_between(theta, mu - 2 * s, mu + 2 * s, color="C0", alpha=0.25, lw=0,
-                                     label="ensemble ± 2 std"))
+        # the band's polygon updated in place: along θ on the upper edge, back on the lower one
+        band.set_verts([np.column_stack([np.r_[theta, theta[::-1]], np.r_[mu + 2 * s, (mu - 2 * s)[::-1]]])])
         gp_mean.set_ydata(mean[r])
         gp_hi.set_ydata(mean[r] + 2 * sd[r])
         gp_lo.set_ydata(mean[r] - 2 * sd[r])
