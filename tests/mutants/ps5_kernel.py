@@ -139,3 +139,6 @@ MUTANTS = {
         ),
     },
 }
+
+HIDDEN_ONLY = ("ntk_prediction", "the NNGP kernel where the NTK is asked")
+LEAF = "linearized_step"
