@@ -45,6 +45,8 @@ __version__ = "0.2.0"
 _EXPORTS = {
     "._device": ["resolve_device"],
     ".autodiff": ["hessian_extremes", "hvp", "jacobian", "tangent_kernel"],
+    ".ensembles": ["deep_ensemble", "train_ensemble", "two_layer_ensemble"],
+    ".function_space": ["gp_moments", "kernel_regression", "kernel_trajectory", "limit_kernels"],
     ".data": [
         "digits", "gaussian_labels", "least_squares_data", "logistic_data", "min_separation", "normalize_rows",
         "separated_data", "sphere", "teacher_data",
@@ -90,6 +92,8 @@ if TYPE_CHECKING:  # for editors and type checkers: the same names, imported eag
         sphere,
         teacher_data,
     )
+    from .ensembles import deep_ensemble, train_ensemble, two_layer_ensemble  # noqa: F401
+    from .function_space import gp_moments, kernel_regression, kernel_trajectory, limit_kernels  # noqa: F401
     from .kernels import (  # noqa: F401
         eigen_projections,
         empirical_ntk,
