@@ -59,11 +59,13 @@ def test_arora_until_fit_stops_at_the_first_iterate_with_zero_training_error():
         k = run["fit_step"]
         assert k is not None and k > 0 and run["steps_run"] == k
         assert run["train_error"] == 0 and run["min_margin"] > 0
+        assert run["fit_test_error"] == pytest.approx(run["test_error"], abs=1e-12)  # stopped at the fit
         assert len(run["residual"]) == len(run["predicted"]) == k + 1
         before = ex.arora_digits(steps=k - 1, **kw)["runs"][out["runs"].index(run)]
         assert before["train_error"] > 0 and before["fit_step"] is None  # not fitted one step earlier
         longer = ex.arora_digits(steps=k + 5, **kw)["runs"][out["runs"].index(run)]
         assert longer["steps_run"] == k + 5 and longer["fit_step"] == k  # without the rule: runs on, same first fit
+        assert longer["fit_test_error"] == pytest.approx(run["fit_test_error"], abs=1e-12)  # both protocols, one run
     assert out["runs"][1]["fit_step"] > out["runs"][0]["fit_step"]  # random labels take longer
 
 
@@ -74,6 +76,7 @@ def test_arora_until_fit_with_a_margin_and_a_cap():
     assert strict["fit_step"] > plain["fit_step"] and strict["min_margin"] > 0.5
     capped = ex.arora_digits(steps=plain["fit_step"] // 2, **kw)["runs"][0]
     assert capped["fit_step"] is None and capped["steps_run"] == plain["fit_step"] // 2 and capped["train_error"] > 0
+    assert capped["fit_test_error"] is None
     with pytest.raises(ValueError, match="margin"):
         ex.arora_digits(steps=10, margin=1.0, **kw)
 
