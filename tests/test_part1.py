@@ -166,7 +166,7 @@ def test_kernel_along_gd_on_a_linear_net_meets_both_bounds():
     np.testing.assert_allclose(out["lambda_min"], np.linalg.eigvalsh(K)[0], rtol=1e-9)
     np.testing.assert_allclose(out["lambda_max"], 1 / eta, rtol=1e-9)
     assert out["descent"] and out["descent_failures"] == 0 and out["pl_step_failures"] == 0
-    assert out["eta_lambda_max"] == pytest.approx(1.0) and out["above_one"] == 0
+    assert out["eta_lambda_max"] == pytest.approx(1.0) and out["above_one"] == 0 and out["contraction_failures"] == 0
     assert out["loss"][-1] <= out["linearized"] * (1 + 1e-9) and out["linearized"] <= out["pl_bound"]
     assert out["pl_bound"] == pytest.approx(out["loss"][0] * (1 - eta * np.linalg.eigvalsh(K)[0]) ** 50)
 
@@ -183,12 +183,15 @@ def test_kernel_along_gd_measures_the_gradient_and_patterns_of_a_leaky_net():
     z = torch.tensor(X) @ Wt.T
     loss = 0.5 * (((torch.where(z >= 0, z, 0.2 * z)) @ torch.tensor(v) - torch.tensor(y)) ** 2).sum()
     (grad,) = torch.autograd.grad(loss, Wt)
+    K0 = ov.tangent_kernel(ov.OneLayerNet(W0, v, slope=0.2), X).numpy()  # autograd's J Jᵀ at t = 0
     out = ex.kernel_along_gd(net, X, y, eta=eta, steps=20)
+    assert out["lambda_min"][0] == pytest.approx(np.linalg.eigvalsh(K0)[0], rel=1e-10)
+    assert out["lambda_max"][0] == pytest.approx(np.linalg.eigvalsh(K0)[-1], rel=1e-10)
     assert out["grad_sq"][0] == pytest.approx(float((grad**2).sum()), rel=1e-10)  # ‖∇L‖² = rᵀKr
     assert out["pattern_change"][0] == 0 and out["pattern_change"].max() > 0
     changed = np.sum((X @ net.W.detach().numpy().T >= 0) != (X @ W0.T >= 0))  # of the n·k = 60 patterns
     assert out["pattern_change"][-1] == pytest.approx(changed / 60)
-    assert out["eta_lambda_max"] >= 2 - 1e-9 and out["above_one"] >= 1
+    assert out["eta_lambda_max"] >= 2 - 1e-9 and out["above_one"] >= 1 and out["contraction_failures"] >= 1
     assert not out["descent"] and out["descent_failures"] >= 1
     with pytest.raises(ValueError, match="net"):
         ex.kernel_along_gd(torch.nn.Linear(4, 1), X, y, eta=0.1, steps=2)
