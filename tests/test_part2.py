@@ -86,3 +86,18 @@ def test_arora_float32_agrees_with_float64():
     r64 = ex.arora_digits(**kw)["runs"][0]
     r32 = ex.arora_digits(dtype=torch.float32, **kw)["runs"][0]
     np.testing.assert_allclose(r32["residual"], r64["residual"], rtol=1e-4)
+
+
+def test_arora_fixed_length_runs_match_the_two_layer_trainer_and_the_stopped_runs():
+    # a fixed-length run is the package's GD run on its labels, and agrees with the run stopped at its first fit
+    kw = dict(n=30, m=200, classes=(3, 5), corruption=(0.0, 0.5, 1.0), seed=2, device="cpu")
+    out = ex.arora_digits(steps=40, **kw)
+    Xtr, ytr, _, _ = ov.digits((3, 5), n_train=30, seed=2)
+    W0, a = ov.init_two_layer(Xtr.shape[1], 200, seed=4, antisymmetric=True)
+    for run, stopped in zip(out["runs"], ex.arora_digits(steps=3000, until_fit=True, **kw)["runs"]):
+        k = min(stopped["fit_step"], 40)
+        np.testing.assert_allclose(run["residual"][: k + 1], stopped["residual"][: k + 1], rtol=1e-10)
+        assert run["steps_run"] == 40 and run["residual"].shape == (41,)
+    y_clean = ytr  # corruption 0: the true labels
+    ref = ov.train_two_layer(W0, a, Xtr, y_clean, eta=out["eta"], steps=40, track_gram=False, device="cpu")
+    np.testing.assert_allclose(out["runs"][0]["residual"], np.sqrt(2 * ref.loss), rtol=1e-10)
