@@ -140,3 +140,58 @@ def test_step_recipe_lowers_the_noise_floor_each_cut():
     assert len(etas) == 3 and np.allclose(etas[:-1] / etas[1:], 10)
     floors = [np.mean(out["loss"][1:][out["eta"][1:] == s][-100:]) - out["f_star"] for s in etas]
     assert floors[0] > 5 * floors[1] > 25 * floors[2]
+
+
+def test_linear_net_jacobian_is_the_kronecker_product_of_v_and_X():
+    # W flattened row by row: row i of J is vec(v x_iᵀ) = (v_1 x_iᵀ, …, v_k x_iᵀ), so J = vᵀ ⊗ X exactly (n × kd)
+    g = np.random.default_rng(0)
+    n, k, d = 5, 3, 4
+    X, W, v = g.standard_normal((n, d)), g.standard_normal((k, d)), g.standard_normal(k)
+    J = ov.jacobian(ov.OneLayerNet(W, v), X).numpy()
+    np.testing.assert_allclose(J, np.kron(v[None, :], X), rtol=1e-12, atol=1e-12)
+    assert not np.allclose(J, np.kron(X, v[None, :]))  # the other ordering is a different matrix
+
+
+def test_kernel_along_gd_on_a_linear_net_meets_both_bounds():
+    # a linear net is its own linearization: K_t = ‖v‖²XXᵀ at every step, so with η = 1/λ_max(K) both
+    # conditions hold and the loss obeys the linearized bound (the tightest of the two)
+    g = np.random.default_rng(1)
+    n, k, d = 6, 3, 8
+    X, y = g.standard_normal((n, d)) / np.sqrt(d), g.standard_normal(n)
+    v = g.standard_normal(k)
+    K = v @ v * X @ X.T
+    eta = 1 / np.linalg.eigvalsh(K)[-1]
+    out = ex.kernel_along_gd(ov.OneLayerNet(g.standard_normal((k, d)), v), X, y, eta=eta, steps=50)
+    assert out["loss"].shape == out["lambda_min"].shape == out["grad_sq"].shape == (51,)
+    np.testing.assert_allclose(out["lambda_min"], np.linalg.eigvalsh(K)[0], rtol=1e-9)
+    np.testing.assert_allclose(out["lambda_max"], 1 / eta, rtol=1e-9)
+    assert out["descent"] and out["descent_failures"] == 0 and out["pl_step_failures"] == 0
+    assert out["eta_lambda_max"] == pytest.approx(1.0) and out["above_one"] == 0 and out["contraction_failures"] == 0
+    assert out["loss"][-1] <= out["linearized"] * (1 + 1e-9) and out["linearized"] <= out["pl_bound"]
+    assert out["pl_bound"] == pytest.approx(out["loss"][0] * (1 - eta * np.linalg.eigvalsh(K)[0]) ** 50)
+
+
+def test_kernel_along_gd_measures_the_gradient_and_patterns_of_a_leaky_net():
+    import torch
+
+    g = np.random.default_rng(2)
+    X, y = ov.sphere(10, 4, seed=0), ov.gaussian_labels(10, seed=1)
+    W0, v = g.standard_normal((6, 4)), g.choice([-1.0, 1.0], size=6)
+    net = ov.OneLayerNet(W0, v, slope=0.2)
+    eta = 2.0 / np.linalg.eigvalsh(ov.tangent_kernel(net, X).numpy())[-1]  # too large: the conditions must fail
+    Wt = torch.tensor(W0, requires_grad=True)
+    z = torch.tensor(X) @ Wt.T
+    loss = 0.5 * (((torch.where(z >= 0, z, 0.2 * z)) @ torch.tensor(v) - torch.tensor(y)) ** 2).sum()
+    (grad,) = torch.autograd.grad(loss, Wt)
+    K0 = ov.tangent_kernel(ov.OneLayerNet(W0, v, slope=0.2), X).numpy()  # autograd's J Jᵀ at t = 0
+    out = ex.kernel_along_gd(net, X, y, eta=eta, steps=20)
+    assert out["lambda_min"][0] == pytest.approx(np.linalg.eigvalsh(K0)[0], rel=1e-10)
+    assert out["lambda_max"][0] == pytest.approx(np.linalg.eigvalsh(K0)[-1], rel=1e-10)
+    assert out["grad_sq"][0] == pytest.approx(float((grad**2).sum()), rel=1e-10)  # ‖∇L‖² = rᵀKr
+    assert out["pattern_change"][0] == 0 and out["pattern_change"].max() > 0
+    changed = np.sum((X @ net.W.detach().numpy().T >= 0) != (X @ W0.T >= 0))  # of the n·k = 60 patterns
+    assert out["pattern_change"][-1] == pytest.approx(changed / 60)
+    assert out["eta_lambda_max"] >= 2 - 1e-9 and out["above_one"] >= 1 and out["contraction_failures"] >= 1
+    assert not out["descent"] and out["descent_failures"] >= 1
+    with pytest.raises(ValueError, match="net"):
+        ex.kernel_along_gd(torch.nn.Linear(4, 1), X, y, eta=0.1, steps=2)

@@ -59,11 +59,13 @@ def test_arora_until_fit_stops_at_the_first_iterate_with_zero_training_error():
         k = run["fit_step"]
         assert k is not None and k > 0 and run["steps_run"] == k
         assert run["train_error"] == 0 and run["min_margin"] > 0
+        assert run["fit_test_error"] == pytest.approx(run["test_error"], abs=1e-12)  # stopped at the fit
         assert len(run["residual"]) == len(run["predicted"]) == k + 1
         before = ex.arora_digits(steps=k - 1, **kw)["runs"][out["runs"].index(run)]
         assert before["train_error"] > 0 and before["fit_step"] is None  # not fitted one step earlier
         longer = ex.arora_digits(steps=k + 5, **kw)["runs"][out["runs"].index(run)]
         assert longer["steps_run"] == k + 5 and longer["fit_step"] == k  # without the rule: runs on, same first fit
+        assert longer["fit_test_error"] == pytest.approx(run["fit_test_error"], abs=1e-12)  # both protocols, one run
     assert out["runs"][1]["fit_step"] > out["runs"][0]["fit_step"]  # random labels take longer
 
 
@@ -74,6 +76,7 @@ def test_arora_until_fit_with_a_margin_and_a_cap():
     assert strict["fit_step"] > plain["fit_step"] and strict["min_margin"] > 0.5
     capped = ex.arora_digits(steps=plain["fit_step"] // 2, **kw)["runs"][0]
     assert capped["fit_step"] is None and capped["steps_run"] == plain["fit_step"] // 2 and capped["train_error"] > 0
+    assert capped["fit_test_error"] is None
     with pytest.raises(ValueError, match="margin"):
         ex.arora_digits(steps=10, margin=1.0, **kw)
 
@@ -83,3 +86,18 @@ def test_arora_float32_agrees_with_float64():
     r64 = ex.arora_digits(**kw)["runs"][0]
     r32 = ex.arora_digits(dtype=torch.float32, **kw)["runs"][0]
     np.testing.assert_allclose(r32["residual"], r64["residual"], rtol=1e-4)
+
+
+def test_arora_fixed_length_runs_match_the_two_layer_trainer_and_the_stopped_runs():
+    # a fixed-length run is the package's GD run on its labels, and agrees with the run stopped at its first fit
+    kw = dict(n=30, m=200, classes=(3, 5), corruption=(0.0, 0.5, 1.0), seed=2, device="cpu")
+    out = ex.arora_digits(steps=40, **kw)
+    Xtr, ytr, _, _ = ov.digits((3, 5), n_train=30, seed=2)
+    W0, a = ov.init_two_layer(Xtr.shape[1], 200, seed=4, antisymmetric=True)
+    for run, stopped in zip(out["runs"], ex.arora_digits(steps=3000, until_fit=True, **kw)["runs"]):
+        k = min(stopped["fit_step"], 40)
+        np.testing.assert_allclose(run["residual"][: k + 1], stopped["residual"][: k + 1], rtol=1e-10)
+        assert run["steps_run"] == 40 and run["residual"].shape == (41,)
+    y_clean = ytr  # corruption 0: the true labels
+    ref = ov.train_two_layer(W0, a, Xtr, y_clean, eta=out["eta"], steps=40, track_gram=False, device="cpu")
+    np.testing.assert_allclose(out["runs"][0]["residual"], np.sqrt(2 * ref.loss), rtol=1e-10)

@@ -19,6 +19,7 @@ from ..models import init_two_layer
 from ..train.engine import descend
 from ..train.nets import train_two_layer
 from ..train.problems import TwoLayerProblem
+from .part3.common import few_threads
 
 
 def _slope(x, y) -> float:
@@ -175,7 +176,10 @@ def arora_digits(
     labels were fitted in that sense; ``None`` if that did not happen within the run), ``min_margin``
     = min_i y_i·u_i at the last iterate, yᵀ(H∞)⁻¹y, the measure
     √(2yᵀ(H∞)⁻¹y/n), the training error of sign(u) against the labels it was trained on and the
-    test error of sign(u) on the held-out digits (true labels). ``seed`` fixes the train/test
+    test error of sign(u) on the held-out digits (true labels) at the last iterate, and
+    ``fit_test_error``, that test error at iterate ``fit_step`` (``None`` if the labels were not
+    fitted): with ``until_fit=False`` one run gives both protocols, training stopped at the first
+    fit and training for a fixed ``steps``. ``seed`` fixes the train/test
     split (``seed``), the label corruption (``seed + 1``) and the initialization (``seed + 2``).
     ``dtype=torch.float32`` trains several times faster on a CPU and is enough for the error rates
     and the steps to fit (Lecture 5 compares the curves with their prediction in float64).
@@ -190,6 +194,11 @@ def arora_digits(
     eta, lambda0 = 1.0 / lam[0], float(lam[-1])
     rng = np.random.default_rng(seed + 1)
     results = []
+
+    def test_error(X_test, y_test, WT, a) -> float:
+        u = torch.relu(X_test @ WT) @ a / math.sqrt(m)
+        return float((torch.sign(u) != y_test).to(torch.float64).mean())
+
     for frac in corruption:
         y = ytr.copy()
         flip = rng.random(n) < frac
@@ -198,18 +207,21 @@ def arora_digits(
         W0, a = init_two_layer(Xtr.shape[1], m, seed=seed + 2, antisymmetric=True)
         problem = TwoLayerProblem(W0, a, Xtr, y, eta=eta, device=device, dtype=dtype)
 
-        first_fit: list[int] = []
+        Xte_t = torch.as_tensor(Xte, device=problem.X.device, dtype=problem.X.dtype)
+        yte_t = torch.as_tensor(yte, device=problem.X.device, dtype=problem.X.dtype)
+        first_fit: list[tuple[int, float]] = []
         k_now = iter(range(steps + 1))  # descend calls the stop rule once per iterate, k = 0, 1, ...
 
-        def fitted(_loss, p=problem, k_now=k_now, first_fit=first_fit) -> bool:
+        def fitted(_loss, p=problem, k_now=k_now, first_fit=first_fit, Xte_t=Xte_t, yte_t=yte_t) -> bool:
             k = next(k_now)
             ok = bool(((p.forward()[2] + p.y) * p.y).min() > margin)  # this iterate's cached forward pass
             if ok and not first_fit:
-                first_fit.append(k)
+                first_fit.append((k, test_error(Xte_t, yte_t, p.WT, p.a)))
             return ok and until_fit
 
-        run = descend(problem, steps=steps, record_every=steps, stop=fitted, progress=progress,
-                      desc=f"GD ({frac:.0%} randomized)")
+        with few_threads(n * m * Xtr.shape[1], problem.device):  # lecture-size products: one thread is faster
+            run = descend(problem, steps=steps, record_every=steps, stop=fitted, progress=progress,
+                          desc=f"GD ({frac:.0%} randomized)")
         steps_run = len(run.loss) - 1
         k = np.arange(steps_run + 1)
         predicted = np.sqrt(((1 - eta * lam[None, :]) ** (2 * k[:, None]) * proj[None, :] ** 2).sum(1))
@@ -222,7 +234,8 @@ def arora_digits(
                 "residual": np.sqrt(2 * run.loss),
                 "predicted": predicted,
                 "steps_run": steps_run,
-                "fit_step": first_fit[0] if first_fit else None,
+                "fit_step": first_fit[0][0] if first_fit else None,
+                "fit_test_error": first_fit[0][1] if first_fit else None,
                 "yHy": quad,
                 "measure": math.sqrt(2 * quad / n),
                 "test_error": float(np.mean(np.sign(u_test) != yte)),
