@@ -1,10 +1,15 @@
 """Every check on bad input: a ValueError that names the argument and says what was expected."""
 
+import weakref
+
 import numpy as np
 import pytest
 import torch
+from torch.overrides import TorchFunctionMode
+from torch.utils._pytree import tree_flatten
 
 import ovptools as ov
+import ovptools._device as device_module
 
 X = ov.sphere(5, 3, seed=0)
 W, a = ov.init_two_layer(3, 4, seed=1)
@@ -279,3 +284,57 @@ def test_logistic_optimum_is_a_critical_point():
     w, f = ov.logistic_optimum(LOG_X, LOG_Y, 0.1)
     assert np.linalg.norm(ov.logistic_grad(w, LOG_X, LOG_Y, 0.1)) < 1e-12
     assert f == pytest.approx(np.mean(np.log1p(np.exp(-LOG_Y * (LOG_X @ w)))) + 0.05 * w @ w, rel=1e-12)
+
+
+class _NoFloat64Device(TorchFunctionMode):
+    """A device policy like Apple's MPS, faked on the CPU: no float64 tensor and no eigen-solver on the device.
+    Only ``in_float64`` computes in float64 (on MPS it moves to the CPU first); the float64 tensors it
+    makes, and those computed from them alone, are host tensors, which the policy allows anywhere."""
+
+    SOLVERS = {torch.linalg.eigh, torch.linalg.eigvalsh, torch.linalg.eig, torch.linalg.eigvals}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.host: weakref.WeakValueDictionary[int, torch.Tensor] = weakref.WeakValueDictionary()  # by id
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        name = getattr(func, "__name__", repr(func))
+        f64_in, f64_out = (
+            [t for t in tree_flatten(tree)[0] if isinstance(t, torch.Tensor) and t.dtype == torch.float64]
+            for tree in ((args, kwargs), out)
+        )
+        if device_module._float64_depth == 0:
+            assert func not in self.SOLVERS, f"{name} ran on the device (MPS has no eigen-solver)"
+            assert all(self.host.get(id(t)) is t for t in f64_in), f"{name} got a float64 tensor on the device"
+            assert not f64_out or f64_in, f"{name} made a float64 tensor on the device (MPS has none)"
+        self.host.update((id(t), t) for t in f64_out)
+        return out
+
+
+def test_public_functions_run_without_float64_on_the_device():
+    # regression: eigen_projections ran torch.linalg.eigh on the input's device, which MPS lacks
+    f32 = lambda x: torch.as_tensor(x, dtype=torch.float32)  # noqa: E731
+    X32, y32, W32, a32 = f32(X), f32(y), f32(W), f32(a)
+    Ws32, v32 = [f32(w) for w in Ws], f32(v)
+    H = None
+    with _NoFloat64Device():
+        with pytest.raises(AssertionError, match="float64"):  # the policy does catch float64 work
+            torch.ones(2, dtype=torch.float64)
+        H = ov.gram_empirical(W32, X32)
+        for out in (H, ov.gram_infinite(X32), ov.relu_nngp(X32), ov.relu_ntk_infinite(X32, 2),
+                    ov.empirical_ntk(Ws32, v32, X32), ov.two_layer_forward(W32, a32, X32),
+                    ov.deep_relu_forward(Ws32, v32, X32), ov.tangent_kernel(ov.TwoLayerNet(W32, a32), X32),
+                    ov.jacobian(ov.DeepReLUNet(Ws32, v32), X32), *ov.eigen_projections(H, y32),
+                    ov.hvp(lambda w: (w**4).sum(), f32([1.0, 2.0]), f32([1.0, 0.0]))):
+            assert out.dtype == torch.float32
+        lam0 = ov.lambda_min(ov.gram_infinite(X32))
+        top, _ = ov.hessian_extremes(lambda w: (w**4).sum(), f32([1.0, 2.0]))
+        run2 = ov.train_two_layer(W32, a32, X32, y32, eta=0.1, steps=3)
+        rund = ov.train_deep(Ws32, v32, X32, y32, eta=0.01, steps=3, track_ntk=True)
+        runm = ov.train_model(ov.TwoLayerNet(W32, a32), X32, y32, eta=0.1, steps=3)
+        with pytest.raises(ov.DivergenceError, match="stable only for eta <"):  # the hint's λ_max, in float64
+            ov.train_two_layer(W32, a32, X32, y32, eta=1e4, steps=5)
+    assert lam0 == pytest.approx(ov.lambda_min(ov.gram_infinite(X)), rel=1e-5)
+    assert top == pytest.approx(48.0, rel=1e-6)  # ∇²Σw⁴ = diag(12 w²) at (1, 2)
+    assert run2.W.dtype == rund.Ws[0].dtype == np.float32 and np.isfinite(runm.lambda_min).all()
