@@ -47,9 +47,9 @@ from typing import TYPE_CHECKING, Any
 def _public_names() -> dict[str, str]:
     """{name: module} for every public name, read from this file's ``TYPE_CHECKING`` imports."""
     import ast
-    from pathlib import Path
 
-    tree = ast.parse(Path(__file__).read_text(encoding="utf-8"))
+    with open(__file__, encoding="utf-8") as source:
+        tree = ast.parse(source.read())
     block = next(node for node in tree.body if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING")
     return {alias.asname or alias.name: "." * node.level + (node.module or "")
             for node in block.body if isinstance(node, ast.ImportFrom) for alias in node.names}
