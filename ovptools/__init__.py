@@ -33,6 +33,9 @@ Conventions (followed by every public function)
         A ``ValueError`` that names the argument and what was expected.
 
 Names are loaded on first use, so importing one part does not pay for the others (torch included).
+The public names are listed once, as the imports of the ``TYPE_CHECKING`` block at the end of this
+file: editors and type checkers read them there, and :func:`__getattr__` loads each from the module
+they name (the stub-based lazy loading of scientific Python's SPEC 1, with this file as the stub).
 """
 
 from __future__ import annotations
@@ -40,45 +43,49 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.2.0"
 
-_EXPORTS = {
-    "._device": ["resolve_device"],
-    ".autodiff": ["hessian_extremes", "hvp", "jacobian", "tangent_kernel"],
-    ".ensembles": ["deep_ensemble", "train_ensemble", "two_layer_ensemble"],
-    ".function_space": ["gp_moments", "kernel_regression", "kernel_trajectory", "limit_kernels"],
-    ".data": [
-        "digits", "gaussian_labels", "least_squares_data", "logistic_data", "min_separation", "normalize_rows",
-        "separated_data", "sphere", "teacher_data",
-    ],
-    ".kernels": [
-        "eigen_projections", "empirical_ntk", "gram_empirical", "gram_infinite", "lambda_min", "relu_nngp",
-        "relu_ntk_infinite",
-    ],
-    ".models": ["DeepReLUNet", "OneLayerNet", "TwoLayerNet", "deep_relu_forward", "init_deep", "init_two_layer",
-                "two_layer_forward"],
-    ".objectives": ["CAUCHY", "NONCONVEX_PL", "Objective", "fitted_rate", "logistic_grad", "logistic_loss",
-                    "logistic_optimum", "pl_ratios"],
-    ".train": ["DivergenceError", "Run", "descend", "gd", "sgd"],
-    ".train.nets": ["train_deep", "train_model", "train_two_layer"],
-}
-_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+def _public_names() -> dict[str, str]:
+    """{name: module} for every public name, read from this file's ``TYPE_CHECKING`` imports."""
+    import ast
+
+    with open(__file__, encoding="utf-8") as source:
+        tree = ast.parse(source.read())
+    block = next(node for node in tree.body if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING")
+    return {alias.asname or alias.name: "." * node.level + (node.module or "")
+            for node in block.body if isinstance(node, ast.ImportFrom) for alias in node.names}
+
+
+_WHERE = _public_names()
 __all__ = sorted(_WHERE)
+
+
+def _version() -> str:
+    """The installed distribution's version (pyproject.toml is its one source); a source tree that
+    was never installed says ``0+unknown``."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("ovptools")
+    except PackageNotFoundError:
+        return "0+unknown"
 
 
 def __getattr__(name: str) -> Any:
     if name in _WHERE:
         value = getattr(importlib.import_module(_WHERE[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'ovptools' has no attribute {name!r}")
+    elif name == "__version__":
+        value = _version()
+    else:
+        raise AttributeError(f"module 'ovptools' has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    return sorted(set(globals()) | set(__all__) | {"__version__"})
 
 
-if TYPE_CHECKING:  # for editors and type checkers: the same names, imported eagerly
+if TYPE_CHECKING:  # the one list of the public names: imported eagerly by type checkers, lazily at run time
     from ._device import resolve_device  # noqa: F401
     from .autodiff import hessian_extremes, hvp, jacobian, tangent_kernel  # noqa: F401
     from .data import (  # noqa: F401
@@ -124,3 +131,5 @@ if TYPE_CHECKING:  # for editors and type checkers: the same names, imported eag
     )
     from .train import DivergenceError, Run, descend, gd, sgd  # noqa: F401
     from .train.nets import train_deep, train_model, train_two_layer  # noqa: F401
+
+    __version__: str

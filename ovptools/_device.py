@@ -1,10 +1,15 @@
 """Device selection: ``device="auto"`` picks CUDA, then Apple's MPS, then the CPU.
 
 MPS has no float64, so float64 work never lands there: ``auto`` falls back to the CPU for it, and
-an explicit ``device="mps"`` with float64 is refused with a message naming ``dtype``.
+an explicit ``device="mps"`` with float64 is refused with a message naming ``dtype``. Computations
+that need float64 or an eigen-solver whatever the device (λ_min, eigen-decompositions, Lanczos's
+small tridiagonal problem) run through :func:`in_float64`, which moves MPS tensors to the CPU first.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import torch
 
@@ -53,6 +58,31 @@ def float64_safe(t: torch.Tensor) -> torch.Tensor:
     if t.device.type == "mps":
         t = t.cpu()
     return t.to(torch.float64)
+
+
+_float64_depth = 0  # > 0 while in_float64 runs (the tests' no-float64 device policy allows float64 there only)
+
+
+def in_float64(fn: Callable[..., Any], *tensors: torch.Tensor, dtype: torch.dtype | None = None,
+               device: torch.device | str | None = None) -> Any:
+    """``fn(*tensors)`` computed in float64, each tensor converted by :func:`float64_safe` (so work on
+    MPS, which has neither float64 nor an eigen-solver, runs on the CPU).
+
+    The tensors in the result (a tensor or a tuple of them) are converted to ``dtype`` and moved to
+    ``device`` when given; other results (numbers) are returned as they are. For float64 input
+    off MPS the conversions are no-ops, so the numbers are those of ``fn`` on the input itself.
+    """
+    global _float64_depth
+    _float64_depth += 1
+    try:
+        out = fn(*(float64_safe(t) for t in tensors))
+
+        def back(r: Any) -> Any:
+            return r.to(device=device, dtype=dtype) if isinstance(r, torch.Tensor) else r
+
+        return tuple(back(r) for r in out) if isinstance(out, tuple) else back(out)
+    finally:
+        _float64_depth -= 1
 
 
 def generator(seed: int, device: torch.device | str = "cpu") -> torch.Generator:

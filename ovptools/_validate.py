@@ -56,7 +56,7 @@ def as_array(x: Any, name: str, *, ndim: int | tuple[int, ...] | None = None, fi
         x = x.detach().cpu().numpy()
     arr = _numeric_array(x, name)
     check_ndim(arr.shape, name, ndim)
-    if finite and not np.all(np.isfinite(arr)):
+    if finite and not _all_finite_array(arr):
         bad = int((~np.isfinite(arr)).sum())
         raise ValueError(f"{name}: contains {bad} NaN or Inf value(s); expected finite numbers")
     return arr
@@ -99,14 +99,19 @@ def as_tensor(
     return t
 
 
+def _all_finite_array(a: np.ndarray) -> bool:
+    """True if every entry of the float array ``a`` is finite: a finite sum proves it (NaN and Inf
+    propagate through a sum) in one fast reduction; only a non-finite sum needs the entrywise check."""
+    return bool(np.isfinite(a.sum())) or bool(np.isfinite(a).all())
+
+
 def _all_finite(t: torch.Tensor) -> bool:
     """True if every entry is finite. A finite sum proves it (NaN and Inf propagate through a
     sum), at the cost of one fast reduction; only a non-finite sum needs the entrywise check."""
     import torch
 
     if t.device.type == "cpu" and t.dtype in (torch.float32, torch.float64):
-        a = t.detach().numpy()
-        return bool(np.isfinite(a.sum())) or bool(np.isfinite(a).all())
+        return _all_finite_array(t.detach().numpy())
     return bool(torch.isfinite(t.sum())) or bool(torch.isfinite(t).all())
 
 
@@ -165,6 +170,18 @@ def check_choice(value: Any, name: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise ValueError(f"{name}: expected one of {', '.join(map(repr, choices))}, got {value!r}")
     return value
+
+
+def check_dtype(dtype: Any, name: str = "dtype") -> torch.dtype | None:
+    """``None`` or a floating torch dtype (``torch.float32``, ``torch.float64``, …); anything else raises."""
+    import torch
+
+    if dtype is None:
+        return None
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise ValueError(f"{name}: expected a floating torch dtype such as torch.float32 or torch.float64 "
+                         f"(or None to keep the input's), got {dtype!r}")
+    return dtype
 
 
 def check_seed(seed: Any) -> int:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from ._device import in_float64
 from ._validate import ArrayLike, as_tensor, check_count, check_seed, like
 
 
@@ -65,10 +66,16 @@ def hvp(loss: Callable[[torch.Tensor], torch.Tensor], w: ArrayLike, vec: ArrayLi
 
 def hessian_operator(loss: Callable, w: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
     """The Hessian of ``loss`` at ``w`` as an operator v ↦ ∇²L(w) v (torch tensors), sharing one gradient graph
-    between the products: what a Lanczos or LOBPCG iteration calls repeatedly."""
+    between the products: what a Lanczos or LOBPCG iteration calls repeatedly. A loss that is constant
+    or linear in w has the zero Hessian, and the operator returns zeros."""
     f = _scalar(loss)
     w = w.detach().requires_grad_(True)
-    (g,) = torch.autograd.grad(f(w), w, create_graph=True)
+    value = f(w)
+    if not value.requires_grad:  # constant in w: no graph at all
+        return torch.zeros_like
+    (g,) = torch.autograd.grad(value, w, create_graph=True, allow_unused=True)
+    if g is None or not g.requires_grad:  # unused, or linear: the gradient does not depend on w
+        return torch.zeros_like
 
     def times(v: torch.Tensor) -> torch.Tensor:
         (hv,) = torch.autograd.grad(g, w, grad_outputs=v, retain_graph=True, allow_unused=True)
@@ -113,8 +120,8 @@ def lanczos(times: Callable[[torch.Tensor], torch.Tensor], p: int, *, steps: int
     re-orthogonalization, from a seeded random start; exact once ``steps`` ≥ p. Stops early when
     the Krylov space is exhausted (the next residual below ``tol`` times the largest |αⱼ|, at least 1).
     Returns (the Ritz values in ascending order, the number of products taken)."""
-    g = torch.Generator().manual_seed(seed)
-    q = torch.randn(p, generator=g, dtype=torch.float64).to(device, dtype)
+    g = torch.Generator().manual_seed(check_seed(seed))
+    q = in_float64(lambda: torch.randn(p, generator=g, dtype=torch.float64), dtype=dtype, device=device)
     Q, alphas, betas = [q / torch.linalg.vector_norm(q)], [], []
     for j in range(min(steps, p)):
         z = times(Q[j])
@@ -127,11 +134,17 @@ def lanczos(times: Callable[[torch.Tensor], torch.Tensor], p: int, *, steps: int
             break
         betas.append(b)
         Q.append(z / b)
+    return in_float64(lambda: _tridiagonal_eigenvalues(alphas, betas)), len(alphas)
+
+
+def _tridiagonal_eigenvalues(alphas: list[float], betas: list[float]) -> torch.Tensor:
+    """The eigenvalues, ascending, of the symmetric tridiagonal matrix with diagonal ``alphas`` and
+    off-diagonal ``betas``, in float64 on the CPU."""
     T = torch.diag(torch.tensor(alphas, dtype=torch.float64))
     if betas:
         off = torch.tensor(betas, dtype=torch.float64)
         T += torch.diag(off, 1) + torch.diag(off, -1)
-    return torch.linalg.eigvalsh(T), len(alphas)
+    return torch.linalg.eigvalsh(T)
 
 
 __all__ = ["jacobian", "tangent_kernel", "hvp", "hessian_operator", "hessian_extremes", "lanczos"]

@@ -62,7 +62,8 @@ def separated_data(
     n, d = check_count(n, "n"), check_count(d, "d", minimum=2)
     phi = check_positive(phi, "phi")
     labels = check_choice(labels, "labels", ("halfspace", "random"))
-    if not 0 <= float(mu) < 1:
+    mu = check_positive(mu, "mu", allow_zero=True)
+    if mu >= 1:
         raise ValueError(f"mu: expected a number in [0, 1), got {mu!r}")
     rho = np.sqrt(1.0 - mu**2)
     if phi / 2 >= rho:

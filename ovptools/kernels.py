@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from ._device import float64_safe
+from ._device import in_float64
 from ._validate import ArrayLike, as_tensor, check_count, check_same_rows, check_unit_rows, deep_args, like
 
 
@@ -26,8 +26,9 @@ def gram_empirical(W: ArrayLike, X: ArrayLike) -> ArrayLike:
 
     .. math:: H(W)_{ij} = \frac{x_i^\top x_j}{m}\sum_{r=1}^m 1\{w_r^\top x_i \ge 0,\ w_r^\top x_j \ge 0\}.
 
-    ``W``: m×d (rows w_r), ``X``: n×d. Returns n×n, of X's type. Note the ``≥``: a neuron
-    with w_rᵀx_i = 0 counts as active. It is the tangent kernel of u with respect to W.
+    ``W``: m×d (rows w_r), ``X``: n×d. Returns n×n, of W's type (the first argument's: numpy or
+    torch), computed in W's dtype and on its device when W is a floating tensor, else in X's. Note
+    the ``≥``: a neuron with w_rᵀx_i = 0 counts as active. It is the tangent kernel of u with respect to W.
 
     Computed as (X Xᵀ) ∘ (S Sᵀ)/m with S_ir = 1{w_rᵀx_i ≥ 0}. On the CPU both products are
     symmetric, so they go through BLAS's rank-k update (``syrk``, half the work of a general
@@ -81,7 +82,9 @@ def gram_infinite(X: ArrayLike) -> ArrayLike:
               = \frac{x_i^\top x_j\,(\pi - \arccos(x_i^\top x_j))}{2\pi}.
 
     Inner products are clipped to [−1, 1] before ``arccos`` (rounding can push them past 1).
-    Raises ``ValueError`` if a row of X is not unit-norm. The diagonal is exactly 1/2.
+    Raises ``ValueError`` if a row of X is not unit-norm. The diagonal is 1/2 up to rounding only:
+    arccos is steep at 1, so a rounding error ε in x_iᵀx_i moves H_ii by about √(2ε)/(2π), up to
+    about 1e-8 in float64 and 1e-4 in float32 (measured on unit rows).
     """
     Xt = as_tensor(X, "X", ndim=2)
     check_unit_rows(Xt, "X")
@@ -136,7 +139,9 @@ def _symmetric(H: ArrayLike, name: str = "H") -> torch.Tensor:
     Ht = as_tensor(H, name, ndim=2)
     if Ht.shape[0] != Ht.shape[1]:
         raise ValueError(f"{name}: expected a square matrix, got shape {tuple(Ht.shape)}")
-    scale = float(Ht.abs().max()) if Ht.numel() else 0.0
+    if Ht.shape[0] == 0:
+        raise ValueError(f"{name}: expected a non-empty matrix (a 0×0 matrix has no eigenvalues)")
+    scale = float(Ht.abs().max())
     tol = (1e-5 if Ht.dtype == torch.float32 else 1e-10) * max(scale, 1.0)
     if float((Ht - Ht.T).abs().max()) > tol:
         raise ValueError(f"{name}: expected a symmetric matrix (max |H - Hᵀ| > {tol:.1e})")
@@ -144,12 +149,12 @@ def _symmetric(H: ArrayLike, name: str = "H") -> torch.Tensor:
 
 
 def lambda_min(H: ArrayLike) -> float:
-    r""":math:`\lambda_{\min}(H)`, the smallest eigenvalue of a symmetric matrix (``eigvalsh``).
+    r""":math:`\lambda_{\min}(H)`, the smallest eigenvalue of a symmetric matrix (``eigvalsh``, in float64).
 
     For H = H∞ this is Du et al.'s λ₀; for a tangent kernel K it gives the PL constant.
     """
     Ht = _symmetric(H).detach()
-    return float(torch.linalg.eigvalsh(float64_safe(Ht))[0])
+    return in_float64(lambda H64: float(torch.linalg.eigvalsh(H64)[0]), Ht)
 
 
 def eigen_projections(H: ArrayLike, y: ArrayLike) -> tuple[ArrayLike, ArrayLike]:
@@ -158,13 +163,18 @@ def eigen_projections(H: ArrayLike, y: ArrayLike) -> tuple[ArrayLike, ArrayLike]
     Returns ``(lam, proj)``: the eigenvalues λ_1 ≥ … ≥ λ_n and the projections v_iᵀy of y on
     the matching unit eigenvectors, so that for linearized GD
     :math:`\|y - u(k)\| = \sqrt{\sum_i (1-\eta\lambda_i)^{2k}(v_i^\top y)^2}` when u(0) = 0.
+    Computed in float64 (on the CPU for MPS tensors), returned in H's dtype and on its device.
     """
     Ht = _symmetric(H)
     yt = as_tensor(y, "y", ndim=1, dtype=Ht.dtype, device=Ht.device)
     check_same_rows("H", Ht, "y", yt)
-    lam, V = torch.linalg.eigh(Ht)
-    lam, V = lam.flip(0), V.flip(1)
-    return like(lam, H), like(V.T @ yt, H)
+
+    def decompose(H64: torch.Tensor, y64: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        lam, V = torch.linalg.eigh(H64)
+        return lam.flip(0), V.flip(1).T @ y64
+
+    lam, proj = in_float64(decompose, Ht, yt, dtype=Ht.dtype, device=Ht.device)
+    return like(lam, H), like(proj, H)
 
 
 def empirical_ntk(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import as_array, check_positive, check_same_rows
+from ._validate import as_array, check_count, check_positive, check_same_rows
 
 Vector = np.ndarray
 
@@ -80,27 +80,52 @@ def fitted_rate(gaps) -> float:
 # ---- ℓ2-regularized logistic regression: f(w) = (1/n) Σ log(1 + exp(−y_i x_iᵀw)) + (λ/2)‖w‖² ----
 
 
+def sigmoid(t) -> np.ndarray:
+    r"""The logistic function :math:`1/(1 + e^{-t})`, for any real t without an overflow warning.
+
+    For t < −709, e^{−t} overflows to +inf and the quotient is exactly 0, the correctly rounded
+    value (the true one is below 1e-308); elsewhere the result is that of the plain formula, bit for bit.
+    """
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-np.asarray(t, dtype=float)))
+
+
+def _logistic_args(w, X, y, lam: float, *, strict: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Checked (w, X, y, λ): X n×d, y of length n with entries ±1, w of length d, λ ≥ 0 (> 0 if ``strict``)."""
+    X, y = as_array(X, "X", ndim=2), as_array(y, "y", ndim=1)
+    check_same_rows("X", X, "y", y)
+    if not np.all(np.abs(y) == 1):
+        bad = np.unique(y[np.abs(y) != 1])[:5].tolist()
+        raise ValueError(f"y: expected labels ±1, got values such as {bad}; labels 0/1 map to ±1 by y = 2*y - 1")
+    w = as_array(w, "w", ndim=1)
+    if w.shape[0] != X.shape[1]:
+        raise ValueError(f"w: expected length d = {X.shape[1]} (columns of X), got {w.shape[0]}")
+    return w, X, y, check_positive(lam, "lam", allow_zero=not strict)
+
+
 def logistic_loss(w: Vector, X: np.ndarray, y: np.ndarray, lam: float) -> float:
-    """(1/n) Σ log(1 + exp(−y_i x_iᵀw)) + (λ/2)‖w‖²."""
+    """(1/n) Σ log(1 + exp(−y_i x_iᵀw)) + (λ/2)‖w‖², for X n×d, labels y_i = ±1 (length n) and λ ≥ 0."""
+    w, X, y, lam = _logistic_args(w, X, y, lam)
     return float(np.mean(np.logaddexp(0.0, -y * (X @ w))) + 0.5 * lam * w @ w)
 
 
 def logistic_grad(w: Vector, X: np.ndarray, y: np.ndarray, lam: float, idx=None) -> Vector:
-    """Gradient of :func:`logistic_loss`, or with ``idx`` the average over those samples only."""
+    r"""Gradient of :func:`logistic_loss`, :math:`-\frac1n\sum_i \frac{y_i\,x_i}{1 + e^{y_i x_i^\top w}} + \lambda w`,
+    or with ``idx`` the average over those samples only."""
+    w, X, y, lam = _logistic_args(w, X, y, lam)
     if idx is not None:
         X, y = X[idx], y[idx]
-    s = -y / (1 + np.exp(y * (X @ w)))
+    s = -y * sigmoid(-y * (X @ w))
     return X.T @ s / len(y) + lam * w
 
 
 def logistic_optimum(X: np.ndarray, y: np.ndarray, lam: float, *, steps: int = 40) -> tuple[np.ndarray, float]:
-    """(w*, f*) by Newton's method (the objective is λ-strongly convex)."""
-    X, y = as_array(X, "X", ndim=2), as_array(y, "y", ndim=1)
-    check_same_rows("X", X, "y", y)
-    lam = check_positive(lam, "lam")
-    w = np.zeros(X.shape[1])
+    """(w*, f*) by Newton's method (the objective is λ-strongly convex: λ > 0)."""
+    X = as_array(X, "X", ndim=2)
+    w, X, y, lam = _logistic_args(np.zeros(X.shape[1]), X, y, lam, strict=True)
+    steps = check_count(steps, "steps")
     for _ in range(steps):
-        p = 1 / (1 + np.exp(-y * (X @ w)))
+        p = sigmoid(y * (X @ w))
         H = (X.T * (p * (1 - p))) @ X / len(y) + lam * np.eye(X.shape[1])
         w = w - np.linalg.solve(H, logistic_grad(w, X, y, lam))
     return w, logistic_loss(w, X, y, lam)

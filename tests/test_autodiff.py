@@ -53,3 +53,19 @@ def test_hessian_extremes_check_their_input():
         ov.hessian_extremes(lambda w: w, np.zeros(2))
     with pytest.raises(ValueError, match="steps: expected an integer >= 1"):
         ov.hessian_extremes(saddle, np.zeros(2), steps=0)
+
+
+@pytest.mark.parametrize("loss", [
+    lambda w: torch.tensor(3.0, dtype=w.dtype),  # constant, without a graph
+    lambda w: 0.0 * w.sum() + 3.0,  # constant, with a graph
+    lambda w: (torch.arange(3.0, dtype=w.dtype) * w).sum(),  # linear
+], ids=["constant", "constant-graph", "linear"])
+def test_flat_losses_have_the_zero_hessian(loss):
+    # regression: autograd raised "does not require grad" on the second derivative
+    np.testing.assert_array_equal(ov.hvp(loss, np.ones(3), np.array([1.0, -2.0, 0.5])), np.zeros(3))
+    assert ov.hessian_extremes(loss, np.ones(3)) == (0.0, 0.0)
+
+
+def test_hvp_of_a_loss_partly_linear():
+    # f(w) = w_0² + 5 w_1: the Hessian is diag(2, 0); w_1's unused second derivative is 0
+    np.testing.assert_array_equal(ov.hvp(lambda w: w[0] ** 2 + 5 * w[1], np.ones(2), np.array([1.0, 1.0])), [2.0, 0.0])

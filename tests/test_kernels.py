@@ -193,3 +193,17 @@ def test_gram_empirical_large_cpu_path_agrees_with_the_formula():
     bad[5, 3] = np.nan
     with pytest.raises(ValueError, match="W: contains 1 NaN"):
         ov.gram_empirical(bad, X)
+
+
+def test_gram_infinite_diagonal_is_one_half_up_to_the_documented_rounding():
+    X = ov.sphere(300, 64, seed=0)
+    np.testing.assert_allclose(np.diag(ov.gram_infinite(X)), 0.5, rtol=0, atol=2e-8)
+    np.testing.assert_allclose(ov.gram_infinite(torch.as_tensor(X, dtype=torch.float32)).diagonal(), 0.5,
+                               rtol=0, atol=3e-4)
+
+
+def test_gram_empirical_returns_the_type_of_w():
+    X, (W, _) = ov.sphere(4, 3, seed=0), ov.init_two_layer(3, 5, seed=1)
+    assert isinstance(ov.gram_empirical(W, torch.as_tensor(X)), np.ndarray)
+    H = ov.gram_empirical(torch.as_tensor(W, dtype=torch.float32), X)
+    assert isinstance(H, torch.Tensor) and H.dtype == torch.float32

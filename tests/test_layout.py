@@ -4,7 +4,7 @@ module stays short enough to read."""
 
 from __future__ import annotations
 
-import re
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -33,9 +33,43 @@ def test_numpy_only_parts_do_not_load_torch():
     assert "torch" not in loaded
 
 
+def _private_imports(source: str) -> list[str]:
+    """The private names (``_x``, not dunders) that ``source`` imports from a module of the package,
+    in any import form: relative or absolute, on one line or wrapped over several."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").split(".")[0] == "ovptools"):
+            found += [a.name for a in node.names if a.name.startswith("_") and not a.name.startswith("__")]
+    return found
+
+
+def test_the_private_import_rule_reads_every_import_form():
+    # regression: a regex over single lines missed imports wrapped in parentheses
+    wrapped = "from .._validate import (\n    as_tensor,\n    _all_finite,\n)\n"
+    assert _private_imports(wrapped) == ["_all_finite"]
+    assert _private_imports("from ovptools.kernels import _symmetric as sym\n") == ["_symmetric"]
+    assert _private_imports("def f():\n    from . import _device, kernels\n") == ["_device"]
+    assert _private_imports("from .._validate import as_tensor\nfrom numpy import _pytesttester\n") == []
+    assert _private_imports("from __future__ import annotations\nfrom .x import __all__\n") == []
+
+
 @pytest.mark.parametrize("path", MODULES, ids=[str(p.relative_to(PACKAGE)) for p in MODULES])
 def test_modules_are_short_and_import_no_private_names(path):
     text = path.read_text()
     assert len(text.splitlines()) <= 300, f"{path.name} has {len(text.splitlines())} lines; split it"
-    private = re.findall(r"from \.+[\w.]* import .*\b(_[a-z]\w*)", text)
+    private = _private_imports(text)
     assert not private, f"{path.name} imports private names of another module: {private}"
+
+
+def test_public_names_and_version_have_one_source():
+    import importlib.metadata
+
+    import ovptools
+
+    from_block = set()  # the names the TYPE_CHECKING block imports, read independently of ovptools' reader
+    for node in ast.walk(ast.parse((PACKAGE / "__init__.py").read_text())):
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            from_block |= {a.name for n in node.body if isinstance(n, ast.ImportFrom) for a in n.names}
+    assert sorted(from_block) == ovptools.__all__ and len(from_block) >= 40
+    assert all(getattr(ovptools, name) is not None for name in ovptools.__all__)
+    assert ovptools.__version__ == importlib.metadata.version("ovptools")

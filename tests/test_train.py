@@ -135,3 +135,17 @@ def test_train_model_tracks_the_tangent_kernel():
     assert run.lambda_min[0] == pytest.approx(ov.lambda_min(K0), rel=1e-6)
     with pytest.raises(ov.DivergenceError, match="step size eta = 1000"):
         ov.train_model(net, X, y, eta=1000.0, steps=50, track_kernel=False)
+
+
+def test_divergence_error_carries_the_iteration_and_step_size():
+    import pickle
+
+    with pytest.raises(ov.DivergenceError) as caught:
+        ov.gd(lambda w: float(w @ w), lambda w: 2 * w, np.ones(2), eta=3.0, steps=50)
+    err = caught.value
+    # f(w_k) = 25^k f(w_0): past the blowup factor 1e6 at k = 5 (25^5 ≈ 9.8e6)
+    assert (err.iteration, err.eta, err.run) == (5, 3.0, None)
+    assert str(err).startswith("training diverged at iteration 5 with step size eta = 3:")  # message unchanged
+    again = pickle.loads(pickle.dumps(err))
+    assert (again.iteration, again.eta, str(again)) == (5, 3.0, str(err))
+    assert ov.DivergenceError("by hand").iteration is None

@@ -1,10 +1,15 @@
 """Every check on bad input: a ValueError that names the argument and says what was expected."""
 
+import weakref
+
 import numpy as np
 import pytest
 import torch
+from torch.overrides import TorchFunctionMode
+from torch.utils._pytree import tree_flatten
 
 import ovptools as ov
+import ovptools._device as device_module
 
 X = ov.sphere(5, 3, seed=0)
 W, a = ov.init_two_layer(3, 4, seed=1)
@@ -213,3 +218,123 @@ def test_numpy_in_numpy_out_torch_in_torch_out():
     assert isinstance(ov.gram_infinite(torch.as_tensor(X)), torch.Tensor)
     assert isinstance(ov.two_layer_forward(W, a, X), np.ndarray)
     assert isinstance(ov.empirical_ntk([torch.as_tensor(w) for w in Ws], v, X), torch.Tensor)
+
+
+LOG_X = ov.sphere(6, 3, seed=4)
+LOG_Y = np.array([1.0, -1.0, 1.0, 1.0, -1.0, -1.0])
+COLUMN = r"y: expected a 1-D array, got shape \(6, 1\)"
+
+
+@pytest.mark.parametrize(
+    "call,match",
+    [
+        # regression: a y of shape (n, 1) broadcast y * (X @ w) to an n×n matrix of margins (a wrong loss, silently)
+        (lambda: ov.logistic_loss(np.ones(3), LOG_X, LOG_Y[:, None], 0.1), COLUMN),
+        (lambda: ov.logistic_grad(np.ones(3), LOG_X, LOG_Y[:, None], 0.1), COLUMN),
+        (lambda: ov.logistic_optimum(LOG_X, LOG_Y[:, None], 0.1), r"y: expected a 1-D array"),
+        (lambda: ov.logistic_loss(np.ones(2), LOG_X, LOG_Y, 0.1), r"w: expected length d = 3"),
+        (lambda: ov.logistic_loss(np.ones(3), LOG_X, LOG_Y[:5], 0.1), r"y: expected 6 rows to match X"),
+        (lambda: ov.logistic_loss(np.ones(3), LOG_X, (LOG_Y + 1) / 2, 0.1),
+         r"y: expected labels ±1, got values such as \[0\.0\]"),
+        (lambda: ov.logistic_loss(np.ones(3), LOG_X, LOG_Y, -1.0), r"lam: expected a finite number >= 0"),
+        (lambda: ov.logistic_optimum(LOG_X, LOG_Y, 0.0), r"lam: expected a finite number > 0"),
+        # regression: training on y ∈ {0, 1} ran, fitting a loss that is not the logistic loss of those labels
+        (lambda: ov.train_deep(Ws, v, X, (y > 0).astype(float), eta=0.1, steps=1, loss="logistic"),
+         r"y: the logistic loss expects labels ±1, got values such as \[0\.0"),
+        (lambda: ov.train_model(torch.nn.Linear(3, 1).double(), X, (y > 0).astype(float), eta=0.1, steps=1,
+                                loss="logistic"), r"y: the logistic loss expects labels ±1"),
+        # regression: a string gave a TypeError inside torch, an integer dtype trained in integers
+        (lambda: ov.train_two_layer(W, a, X, y, eta=0.1, steps=1, dtype="float32"),
+         r"dtype: expected a floating torch dtype such as torch.float32 or torch.float64 .*got 'float32'"),
+        (lambda: ov.train_two_layer(W, a, X, y, eta=0.1, steps=1, dtype=torch.int64), r"dtype: .*got torch.int64"),
+        (lambda: ov.train_deep(Ws, v, X, y, eta=0.1, steps=1, dtype=np.float32), r"dtype: expected a floating torch"),
+        # regression: an IndexError from eigvalsh's empty result
+        (lambda: ov.lambda_min(np.zeros((0, 0))), r"H: expected a non-empty matrix"),
+        # regression: float("a") raised "could not convert string to float", without naming mu
+        (lambda: ov.separated_data(10, 3, phi=0.1, mu="a", seed=0), r"mu: expected a number, got 'a'"),
+        (lambda: ov.separated_data(10, 3, phi=0.1, mu=-0.5, seed=0), r"mu: expected a finite number >= 0"),
+        (lambda: ov.separated_data(10, 3, phi=0.1, mu=1.0, seed=0), r"mu: expected a number in \[0, 1\)"),
+        (lambda: ov.autodiff.lanczos(lambda q: q, 3, steps=2, seed=1.5), r"seed: expected an int"),
+    ],
+)
+def test_loose_inputs_are_refused_by_name(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_good_dtypes_still_train():
+    run = ov.train_two_layer(W, a, X, y, eta=0.1, steps=1, dtype=torch.float32)
+    assert run.W.dtype == np.float32
+    assert ov.train_deep(Ws, v, X, np.sign(y), eta=0.01, steps=1, loss="logistic").loss.shape == (2,)
+
+
+def test_logistic_objective_survives_huge_margins():
+    # regression: 1/(1 + exp(z)) overflowed (a RuntimeWarning, an error under pytest) for margins beyond 709
+    w = np.array([1000.0, 0.0, 0.0])
+    Xh = np.array([[1.0, 0.0, 0.0], [-1.0, 0.0, 0.0]])
+    yh = np.array([-1.0, -1.0])  # margins y_i x_iᵀw = −1000 and +1000
+    assert ov.logistic_loss(w, Xh, yh, 0.0) == pytest.approx(500.0, rel=1e-12)  # (1000 + log(1 + e^−1000)) / 2
+    # ∇ = −(1/n) Σ y_i x_i / (1 + e^{y_i x_iᵀw}): sample 1 contributes x_1/2 (its factor is ≈ 1), sample 2 ≈ 0
+    np.testing.assert_allclose(ov.logistic_grad(w, Xh, yh, 0.0), [0.5, 0.0, 0.0], rtol=1e-12, atol=0)
+    assert np.all(np.isfinite(ov.objectives.sigmoid(np.array([-1e4, -745.5, 0.0, 745.5, 1e4]))))
+    np.testing.assert_array_equal(ov.objectives.sigmoid(np.array([-1e4, 0.0, 1e4])), [0.0, 0.5, 1.0])
+
+
+def test_logistic_optimum_is_a_critical_point():
+    w, f = ov.logistic_optimum(LOG_X, LOG_Y, 0.1)
+    assert np.linalg.norm(ov.logistic_grad(w, LOG_X, LOG_Y, 0.1)) < 1e-12
+    assert f == pytest.approx(np.mean(np.log1p(np.exp(-LOG_Y * (LOG_X @ w)))) + 0.05 * w @ w, rel=1e-12)
+
+
+class _NoFloat64Device(TorchFunctionMode):
+    """A device policy like Apple's MPS, faked on the CPU: no float64 tensor and no eigen-solver on the device.
+    Only ``in_float64`` computes in float64 (on MPS it moves to the CPU first); the float64 tensors it
+    makes, and those computed from them alone, are host tensors, which the policy allows anywhere."""
+
+    SOLVERS = {torch.linalg.eigh, torch.linalg.eigvalsh, torch.linalg.eig, torch.linalg.eigvals}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.host: weakref.WeakValueDictionary[int, torch.Tensor] = weakref.WeakValueDictionary()  # by id
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        name = getattr(func, "__name__", repr(func))
+        f64_in, f64_out = (
+            [t for t in tree_flatten(tree)[0] if isinstance(t, torch.Tensor) and t.dtype == torch.float64]
+            for tree in ((args, kwargs), out)
+        )
+        if device_module._float64_depth == 0:
+            assert func not in self.SOLVERS, f"{name} ran on the device (MPS has no eigen-solver)"
+            assert all(self.host.get(id(t)) is t for t in f64_in), f"{name} got a float64 tensor on the device"
+            assert not f64_out or f64_in, f"{name} made a float64 tensor on the device (MPS has none)"
+        self.host.update((id(t), t) for t in f64_out)
+        return out
+
+
+def test_public_functions_run_without_float64_on_the_device():
+    # regression: eigen_projections ran torch.linalg.eigh on the input's device, which MPS lacks
+    f32 = lambda x: torch.as_tensor(x, dtype=torch.float32)  # noqa: E731
+    X32, y32, W32, a32 = f32(X), f32(y), f32(W), f32(a)
+    Ws32, v32 = [f32(w) for w in Ws], f32(v)
+    H = None
+    with _NoFloat64Device():
+        with pytest.raises(AssertionError, match="float64"):  # the policy does catch float64 work
+            torch.ones(2, dtype=torch.float64)
+        H = ov.gram_empirical(W32, X32)
+        for out in (H, ov.gram_infinite(X32), ov.relu_nngp(X32), ov.relu_ntk_infinite(X32, 2),
+                    ov.empirical_ntk(Ws32, v32, X32), ov.two_layer_forward(W32, a32, X32),
+                    ov.deep_relu_forward(Ws32, v32, X32), ov.tangent_kernel(ov.TwoLayerNet(W32, a32), X32),
+                    ov.jacobian(ov.DeepReLUNet(Ws32, v32), X32), *ov.eigen_projections(H, y32),
+                    ov.hvp(lambda w: (w**4).sum(), f32([1.0, 2.0]), f32([1.0, 0.0]))):
+            assert out.dtype == torch.float32
+        lam0 = ov.lambda_min(ov.gram_infinite(X32))
+        top, _ = ov.hessian_extremes(lambda w: (w**4).sum(), f32([1.0, 2.0]))
+        run2 = ov.train_two_layer(W32, a32, X32, y32, eta=0.1, steps=3)
+        rund = ov.train_deep(Ws32, v32, X32, y32, eta=0.01, steps=3, track_ntk=True)
+        runm = ov.train_model(ov.TwoLayerNet(W32, a32), X32, y32, eta=0.1, steps=3)
+        with pytest.raises(ov.DivergenceError, match="stable only for eta <"):  # the hint's λ_max, in float64
+            ov.train_two_layer(W32, a32, X32, y32, eta=1e4, steps=5)
+    assert lam0 == pytest.approx(ov.lambda_min(ov.gram_infinite(X)), rel=1e-5)
+    assert top == pytest.approx(48.0, rel=1e-6)  # ∇²Σw⁴ = diag(12 w²) at (1, 2)
+    assert run2.W.dtype == rund.Ws[0].dtype == np.float32 and np.isfinite(runm.lambda_min).all()

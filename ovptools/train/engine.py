@@ -20,7 +20,20 @@ from .._validate import check_count, check_positive
 
 
 class DivergenceError(ArithmeticError):
-    """Training blew up: the loss became NaN/Inf or grew far beyond its starting value."""
+    """Training blew up: the loss became NaN/Inf or grew far beyond its starting value.
+
+    The message says where; the attributes say it to code: ``iteration`` (the iterate k whose loss
+    blew up), ``eta`` (the step size that led there) and ``run`` (the index of the run in a batch of
+    runs, or None). Each is None when the raiser did not give it.
+    """
+
+    def __init__(self, message: str, *, iteration: int | None = None, eta: float | None = None,
+                 run: int | None = None) -> None:
+        super().__init__(message)
+        self.iteration, self.eta, self.run = iteration, eta, run
+
+    def __reduce__(self):  # keep the attributes through pickling (worker processes)
+        return type(self), self.args, self.__dict__
 
 
 class Problem(Protocol):
@@ -161,7 +174,8 @@ def _check(value: Any, first: Any, k: int, problem: Problem, blowup: float) -> N
     now, start = float(v.ravel()[j]), float(v0.ravel()[j])
     what = "became NaN/Inf" if not math.isfinite(now) else f"grew from {start:.3g} to {now:.3g}"
     which = f" (run {j} of the batch)" if v.ndim else ""
+    eta = problem.eta(max(k - 1, 0))
     raise DivergenceError(
-        f"training diverged at iteration {k} with step size eta = {problem.eta(max(k - 1, 0)):g}{which}: "
-        f"the loss {what}. {problem.hint()}"
+        f"training diverged at iteration {k} with step size eta = {eta:g}{which}: the loss {what}. {problem.hint()}",
+        iteration=k, eta=eta, run=j if v.ndim else None,
     )

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from .._device import resolve_device
-from .._validate import ArrayLike, deep_args
+from .._validate import ArrayLike, check_dtype, deep_args
 from ..models import DeepReLUNet
 from .engine import Run, descend
 from .problems import ModuleProblem, TwoLayerProblem
@@ -88,7 +88,7 @@ def train_deep(
     from ..kernels import empirical_ntk
 
     Wt, vt, Xt = deep_args(Ws0, v, X)
-    dtype = Wt[0].dtype if dtype is None else dtype
+    dtype = Wt[0].dtype if check_dtype(dtype) is None else dtype
     dev = resolve_device(device, dtype)
     net = DeepReLUNet([W.to(dev, dtype) for W in Wt], vt.to(dev, dtype))
     p = ModuleProblem(net, Xt.to(dev, dtype), y, eta=eta, loss=loss, batch_size=batch_size, seed=seed)

@@ -12,8 +12,16 @@ import math
 import torch
 from torch import nn
 
-from .._device import generator, resolve_device
-from .._validate import as_tensor, check_choice, check_count, check_positive, check_same_rows, two_layer_args
+from .._device import generator, in_float64, resolve_device
+from .._validate import (
+    as_tensor,
+    check_choice,
+    check_count,
+    check_dtype,
+    check_positive,
+    check_same_rows,
+    two_layer_args,
+)
 
 LOSSES = ("square", "logistic")
 
@@ -24,9 +32,14 @@ def sum_loss(kind: str, f: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return torch.nn.functional.softplus(-y * f).sum()
 
 
-def targets(y, X: torch.Tensor) -> torch.Tensor:
+def targets(y, X: torch.Tensor, kind: str = "square") -> torch.Tensor:
+    """The labels as a checked tensor of X's dtype and device: n of them, ±1 for the logistic loss."""
     yt = as_tensor(y, "y", ndim=1, dtype=X.dtype, device=X.device)
     check_same_rows("X", X, "y", yt)
+    if kind == "logistic" and not bool((yt.abs() == 1).all()):
+        bad = torch.unique(yt[yt.abs() != 1])[:5].tolist()
+        raise ValueError(f"y: the logistic loss expects labels ±1, got values such as {bad}; "
+                         "labels 0/1 map to ±1 by y = 2*y - 1")
     return yt
 
 
@@ -42,7 +55,7 @@ class TwoLayerProblem:
 
     def __init__(self, W0, a0, X, y, *, eta, train_a=False, device="auto", dtype=None) -> None:
         Wt, at, Xt = two_layer_args(W0, a0, X)
-        dtype = Wt.dtype if dtype is None else dtype
+        dtype = Wt.dtype if check_dtype(dtype) is None else dtype
         dev = resolve_device(device, dtype)
         self.device = str(dev)
         self._eta = check_positive(eta, "eta")
@@ -87,7 +100,8 @@ class TwoLayerProblem:
     def hint(self) -> str:
         from ..kernels import gram_empirical
 
-        lam_max = float(torch.linalg.eigvalsh(gram_empirical(self.WT0.T, self.X).cpu().double())[-1])
+        H0 = gram_empirical(self.WT0.T, self.X)
+        lam_max = in_float64(lambda H: float(torch.linalg.eigvalsh(H)[-1]), H0)
         return (f"GD on this loss is stable only for eta < 2/λ_max(H(0)) = {2 / lam_max:.3g}; "
                 f"try eta <= {1 / lam_max:.3g}.")
 
@@ -117,7 +131,7 @@ class ModuleProblem:
         self._eta = check_positive(eta, "eta")
         self.kind = check_choice(loss, "loss", LOSSES)
         self.X = as_tensor(X, "X", ndim=2, dtype=ref.dtype, device=ref.device)
-        self.y = targets(y, self.X)
+        self.y = targets(y, self.X, self.kind)
         n = self.X.shape[0]
         self.B = n if batch_size is None else check_count(batch_size, "batch_size")
         if self.B > n:
