@@ -1,0 +1,16 @@
+r"""Part I's experiments (Lectures 1–3), as functions that return data: GD against SGD and the step-size recipe
+(:mod:`.sgd`), the tangent kernel along a GD run (:mod:`.kernel_path`)."""
+
+from __future__ import annotations
+
+from .kernel_path import kernel_along_gd
+from .sgd import cauchy_regression, gd_vs_sgd_cost, largest_stable_step, sgd_nonconvex_rate, step_recipe
+
+__all__ = [
+    "cauchy_regression",
+    "gd_vs_sgd_cost",
+    "kernel_along_gd",
+    "largest_stable_step",
+    "sgd_nonconvex_rate",
+    "step_recipe",
+]
