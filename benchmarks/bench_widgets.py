@@ -50,6 +50,15 @@ def floor_seconds(repeats: int = 5) -> float:
     return float(np.median(times))
 
 
+def _direction_demo():
+    """Lecture 9's widget on its data (the GD run, computed here, is not part of a redraw)."""
+    from ovptools.experiments import part4
+
+    X, y = part4.soudry_data("asymmetric", n_extra=20, seed=0)
+    run = part4.soudry_experiment(X, y, steps=500_000)
+    return widgets.direction_demo(X, y, run["t"], run["w"], run["w_hat"])
+
+
 def main() -> None:
     goal = 0.250
     floor = floor_seconds()
@@ -60,6 +69,10 @@ def main() -> None:
             [("width m", 200), ("width m", 4000), ("width m", 1000), ("η·λ_max(H∞)", 0.5), ("samples n", 200),
              ("samples n", 100)],
         ),
+        "scale_demo (lecture 8)": (widgets.scale_demo, [("output scale α", 1.0), ("output scale α", 4.0),
+                                                         ("output scale α", 14.1), ("output scale α", 2.0)]),
+        "direction_demo (lecture 9)": (_direction_demo, [("log₁₀ t", 2.0), ("log₁₀ t", 3.5), ("log₁₀ t", 5.0),
+                                                         ("log₁₀ t", 5.7)]),
     }
     print(f"empty-figure PNG render (floor): {floor * 1e3:.0f} ms")
     for name, (make, moves) in cases.items():
