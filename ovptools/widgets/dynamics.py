@@ -87,7 +87,7 @@ def direction_demo(X, y, t, w, w_hat):
     units = w / np.linalg.norm(w, axis=1, keepdims=True)
     angle = np.degrees(np.arccos(np.clip(units @ u_hat, -1.0, 1.0)))
     lo, hi = float(np.log10(max(t[0], 1.0))), float(np.log10(t[-1]))
-    logt = slider(w_.FloatSlider, value=round(lo + 0.1, 1), min=round(lo, 1), max=round(hi, 1), step=0.1,
+    logt = slider(w_.FloatSlider, value=round(max(lo, 1.0), 1), min=round(lo, 1), max=round(hi, 1), step=0.1,
                   description="log₁₀ t")
     canvas = Canvas()
     ax1, ax2 = canvas.axes
