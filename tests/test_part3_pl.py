@@ -149,3 +149,21 @@ def test_digits_true_labels_are_fitted_and_generalize_random_ones_do_not():
 def test_bad_arguments_are_named(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_hyperbola_toy_pl_ratio_is_the_squared_norm_and_gd_lands_on_the_curve():
+    out = ex.hyperbola_toy(grid=41, steps=2000)
+    w1, w2 = np.meshgrid(out["w1"], out["w2"])
+    ok = np.isfinite(out["pl_ratio"])
+    # ½‖∇L‖²/L = ‖w‖² wherever L > 0 (the 1×1 tangent kernel)
+    assert np.allclose(out["pl_ratio"][ok], (w1**2 + w2**2)[ok])
+    # every GD path ends on the hyperbola w1·w2 = 1, at different points
+    assert np.allclose(out["end_product"], 1.0, atol=1e-6)
+    ends = np.array([p[-1] for p in out["paths"]])
+    assert np.ptp(ends[:, 0]) > 0.5
+    # the midpoint of two minima is not a minimum: L(midpoint) = ½(1.5·0.75 − 1)²
+    assert out["midpoint_loss"] == pytest.approx(0.5 * 0.125**2)
+    with pytest.raises(ValueError, match="starts"):
+        ex.hyperbola_toy(starts=((1.0,),))
+    with pytest.raises(ValueError, match="eta"):
+        ex.hyperbola_toy(eta=0.0)

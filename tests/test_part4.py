@@ -256,3 +256,61 @@ def test_restarts_near_a_global_minimum_come_back_to_zero_loss():
     assert np.all(out["perturbed"] > 1e-4) and np.all(out["final"] < 1e-3)
     with pytest.raises(ValueError, match="W, a"):
         ex.restart_nearby(X, y, W_t, a_t[:1])
+
+
+def test_neuron_paths_lazy_neurons_stay_near_their_start_and_mean_field_ones_travel():
+    m = 100
+    lazy = ex.neuron_paths(np.sqrt(m), m=m, n=20, steps=200, records=11, seed=0)
+    mf = ex.neuron_paths(1.0, m=m, n=20, steps=200, records=11, seed=0)
+    assert lazy["paths"].shape == mf["paths"].shape == (11, m, 2)
+    # same initialization for both scalings
+    assert np.array_equal(lazy["paths"][0], mf["paths"][0])
+    # both fit (the loss falls), in opposite ways: each neuron moves O(1/α)
+    assert lazy["loss"][-1] < 0.1 * lazy["loss"][0] and mf["loss"][-1] < mf["loss"][0]
+    assert mf["movement"] > 3 * lazy["movement"]
+    # the movement is recomputed independently from the recorded paths
+    moved = np.linalg.norm(mf["paths"][-1] - mf["paths"][0], axis=1).mean()
+    assert moved == pytest.approx(mf["movement"])
+    with pytest.raises(ValueError, match="alpha"):
+        ex.neuron_paths(0.0)
+
+
+def _slider(box, description):
+    stack = [box]
+    while stack:
+        w = stack.pop()
+        if getattr(w, "description", None) == description:
+            return w
+        stack.extend(getattr(w, "children", ()))
+    raise AssertionError(f"no slider {description!r}")
+
+
+def test_scale_demo_redraws_and_reports_the_movement_of_its_scale():
+    pytest.importorskip("ipywidgets")
+    from ovptools import widgets
+
+    box = widgets.scale_demo(m=50, n=20, steps=60)
+    status = box.children[1]
+    assert status.value.startswith("redrawn: α = 7.1")  # starts lazy, α = √m
+    lazy = float(status.value.split("= ")[2].split(",")[0])
+    _slider(box, "output scale α").value = 1.0
+    assert "α = 1.0" in status.value
+    mean_field = float(status.value.split("= ")[2].split(",")[0])
+    assert mean_field > 2 * lazy  # neurons move O(1/α)
+    expected = ex.neuron_paths(1.0, m=50, n=20, steps=60, seed=0)["movement"]
+    assert mean_field == pytest.approx(expected, abs=0.006)
+
+
+def test_direction_demo_shows_the_angle_of_the_chosen_step_and_rejects_bad_shapes():
+    pytest.importorskip("ipywidgets")
+    from ovptools import widgets
+
+    X, y = ex.soudry_data("asymmetric", n_extra=5, seed=0)
+    run = ex.soudry_experiment(X, y, steps=2000, records=20)
+    box = widgets.direction_demo(X, y, run["t"], run["w"], run["w_hat"])
+    status = box.children[1]
+    _slider(box, "log₁₀ t").value = 3.3
+    j = int(np.argmin(np.abs(np.log10(run["t"]) - 3.3)))
+    assert f"{np.degrees(run['angle'][j]):.2f}°" in status.value
+    with pytest.raises(ValueError, match="n × 2"):
+        widgets.direction_demo(X, y, run["t"], run["w"][:, :1], run["w_hat"])

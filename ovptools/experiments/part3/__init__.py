@@ -18,6 +18,7 @@ from .memorization import (
 from .plstar import (
     condition_number_speed,
     hessian_at_minimum,
+    hyperbola_toy,
     pl_star_along_run,
 )
 from .practical import (
@@ -45,6 +46,7 @@ __all__ = [
     "du_lee_lambda0",
     "du_lee_resnet_width_bound",
     "hessian_at_minimum",
+    "hyperbola_toy",
     "min_interpolating_width",
     "mlp_parameter_count",
     "ntk_convergence",

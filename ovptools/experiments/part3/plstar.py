@@ -241,3 +241,55 @@ def condition_number_speed(
     res = {k: np.array(v) for k, v in out.items()}
     res.update(dims=np.array(dims), n=n, width=width)
     return res
+
+
+def hyperbola_toy(
+    *,
+    starts: tuple[tuple[float, float], ...] = ((2.3, -0.5), (-0.3, 2.2), (-2.0, 0.3), (0.15, 0.1)),
+    eta: float = 0.05,
+    steps: int = 600,
+    grid: int = 201,
+    box: float = 2.5,
+) -> dict:
+    r"""The two-parameter model F(w) = w₁w₂ fitted to y = 1: L(w) = ½(w₁w₂ − 1)².
+
+    Its global minima form the hyperbola w₁w₂ = 1 (a curve, not a point), the midpoint of two minima is not a
+    minimum (so L is not convex near any minimum), and the PL ratio ½‖∇L‖²/L equals ‖w‖² = λ(K(w)), the one-by-one
+    tangent kernel K = JJᵀ with J = (w₂, w₁): it is ≥ 2 on the hyperbola and 0 only at the saddle w = 0.
+
+    Returns the loss and the PL ratio on a ``grid`` × ``grid`` square of half-width ``box`` (``"w1"``, ``"w2"``,
+    ``"loss"``, ``"pl_ratio"``), GD paths from ``starts`` with step ``eta`` (``"paths"``, each (steps + 1) × 2), their
+    end points' products w₁w₂ (``"end_product"``), and two minima (1, 1), (2, ½) with their midpoint's loss
+    (``"midpoint"``, ``"midpoint_loss"``)."""
+    check_positive(eta, "eta")
+    check_positive(box, "box")
+    steps = check_count(steps, "steps", minimum=1)
+    grid = check_count(grid, "grid", minimum=2)
+    if not starts or any(len(s) != 2 for s in starts):
+        raise ValueError(f"starts must be a non-empty sequence of (w1, w2) pairs, got {starts!r}")
+
+    def loss(w1, w2):
+        return 0.5 * (w1 * w2 - 1.0) ** 2
+
+    g = np.linspace(-box, box, grid)
+    w1, w2 = np.meshgrid(g, g)
+    L = loss(w1, w2)
+    grad_sq = ((w1 * w2 - 1.0) ** 2) * (w1**2 + w2**2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(L > 0, 0.5 * grad_sq / np.where(L > 0, L, 1.0), np.nan)
+    paths = []
+    for s in starts:
+        w = np.array(s, dtype=float)
+        path = [w.copy()]
+        for _ in range(steps):
+            r = w[0] * w[1] - 1.0
+            w = w - eta * r * np.array([w[1], w[0]])
+            path.append(w.copy())
+        paths.append(np.array(path))
+    a, b = np.array([1.0, 1.0]), np.array([2.0, 0.5])
+    mid = (a + b) / 2
+    return {
+        "w1": g, "w2": g, "loss": L, "pl_ratio": ratio, "paths": paths,
+        "end_product": np.array([p[-1, 0] * p[-1, 1] for p in paths]),
+        "minima": np.stack([a, b]), "midpoint": mid, "midpoint_loss": float(loss(*mid)),
+    }

@@ -14,6 +14,9 @@ against width with a norm-based capacity measure (Golowich, Rakhlin & Shamir 201
 
 from __future__ import annotations
 
+from .dynamics import (
+    neuron_paths,
+)
 from .generalization import (
     digits_parity,
     regularized_margins,
@@ -62,6 +65,7 @@ __all__ = [
     "logistic_gd_path",
     "loss_slice",
     "mean_field_movement",
+    "neuron_paths",
     "normalized_margin",
     "perturbed_gd_saddle",
     "quadratic_landscape",
