@@ -15,6 +15,7 @@ against width with a norm-based capacity measure (Golowich, Rakhlin & Shamir 201
 from __future__ import annotations
 
 from .dynamics import (
+    mean_field_movement,
     neuron_paths,
 )
 from .generalization import (
@@ -36,9 +37,10 @@ from .nonsmooth import (
     autodiff_at_kink,
     kink_frequency,
     kink_gradients,
-    mean_field_movement,
-    quadratic_landscape,
     subgradient_l1_regression,
+)
+from .quadratic import (
+    quadratic_landscape,
 )
 from .saddles import (
     perturbed_gd_saddle,

@@ -1,6 +1,5 @@
-"""Lecture 8: quadratic activations (Du & Lee 2018; Soltanolkotabi, Javanmard & Lee 2018), kinks under
-automatic differentiation (Kakade & Lee 2018), the stochastic subgradient method (Davis, Drusvyatskiy,
-Kakade & Lee 2018) and the mean-field scaling (Mei, Montanari & Nguyen 2018; Chizat & Bach 2018)."""
+"""Lecture 8: kinks under automatic differentiation (Kakade & Lee 2018) and the stochastic subgradient method
+(Davis, Drusvyatskiy, Kakade & Lee 2018)."""
 
 from __future__ import annotations
 
@@ -10,103 +9,7 @@ import numpy as np
 import torch
 
 from ..._validate import check_count, check_positive
-from ...data import teacher_data
 from .common import loglog_slope, one_thread
-
-# ---- Lecture 8: quadratic activations ------------------------------------------------------------------
-# f(x) = Σ_j v_j (w_jᵀx)² = xᵀ Wᵀ diag(v) W x with the output weights v fixed; W is k×d (rows w_j).
-
-
-def _quad_loss_grad(w: np.ndarray, v: np.ndarray, X: np.ndarray, y: np.ndarray, lam: float):
-    W = w.reshape(len(v), X.shape[1])
-    Z = X @ W.T  # n×k
-    r = (Z**2) @ v - y
-    n = len(y)
-    loss = 0.5 * float(r @ r) / n + 0.5 * lam * float(np.sum(W**2))
-    grad = 2.0 * ((Z * (r[:, None] * v[None, :])).T @ X) / n + lam * W
-    return loss, grad.ravel()
-
-
-def _fit_symmetric(X: np.ndarray, y: np.ndarray) -> float:
-    """min over symmetric M of (1/2n) Σ (y_i − x_iᵀ M x_i)²: a linear least-squares problem in M."""
-    d = X.shape[1]
-    iu = np.triu_indices(d)
-    features = (X[:, :, None] * X[:, None, :])[:, iu[0], iu[1]] * np.where(iu[0] == iu[1], 1.0, 2.0)
-    coef = np.linalg.lstsq(features, y, rcond=None)[0]
-    r = features @ coef - y
-    return 0.5 * float(r @ r) / len(y)
-
-
-def _fit_psd_trace(X: np.ndarray, y: np.ndarray, lam: float, iters: int) -> tuple[float, np.ndarray, float]:
-    r"""min over M ⪰ 0 of (1/2n) Σ (y_i − ⟨x_i x_iᵀ, M⟩)² + (λ/2) tr M (convex), by accelerated projected
-    gradient. Returns the value, M and the smallest eigenvalue of the gradient at M (≥ 0 at the optimum)."""
-    n, d = X.shape
-    lip = float(np.linalg.eigvalsh((X @ X.T) ** 2)[-1]) / n
-    M = np.zeros((d, d))
-    Y, t = M, 1.0
-
-    def grad(M):
-        r = np.einsum("ni,ij,nj->n", X, M, X) - y
-        return (X.T * r) @ X / n + 0.5 * lam * np.eye(d), r
-
-    for _ in range(iters):
-        G, _ = grad(Y)
-        ev, U = np.linalg.eigh(Y - G / lip)
-        M_new = (U * np.maximum(ev, 0.0)) @ U.T
-        t_new = 0.5 * (1 + math.sqrt(1 + 4 * t * t))
-        Y = M_new + (t - 1) / t_new * (M_new - M)
-        M, t = M_new, t_new
-    G, r = grad(M)
-    value = 0.5 * float(r @ r) / n + 0.5 * lam * float(np.trace(M))
-    return value, M, float(np.linalg.eigvalsh(G)[0])
-
-
-@one_thread()
-def quadratic_landscape(
-    widths, *, d: int, n: int, signs: str = "balanced", lam: float = 0.0, seeds: int = 20, seed: int = 0,
-    reference_iters: int = 3000,
-) -> dict:
-    r"""Local search on the quadratic-activation net from ``seeds`` random starts per width k, against the
-    global minimum computed independently as a convex problem in M = Wᵀ diag(v) W.
-
-    Data: x_i ~ N(0, I_d), y_i ~ N(0, 1) (arbitrary labels: the theorems hold for any data). Loss
-    L(W) = (1/2n) Σ (f(x_i) − y_i)² + (λ/2)‖W‖_F². ``signs="balanced"``: v = (+1, −1, +1, …), λ = 0 allowed
-    (Soltanolkotabi–Javanmard–Lee; for k ≥ 2d, M ranges over all symmetric matrices, so the global minimum
-    is a least-squares fit). ``signs="positive"``: v = 1, M = WᵀW ⪰ 0, λ > 0 (Du–Lee; the global minimum
-    over k ≥ d is the convex trace-regularized fit over M ⪰ 0, solved by projected gradient).
-    Each run is L-BFGS on W from w_j ~ N(0, I_d/d) (scipy's, gtol = 1e-9 on the largest gradient entry).
-    Returns per width the final losses and gradient norms; and the reference value (plus, for
-    "positive", the rank of the optimal M and the smallest eigenvalue of the gradient there).
-    """
-    from scipy.optimize import minimize
-
-    d, n, seeds = check_count(d, "d"), check_count(n, "n"), check_count(seeds, "seeds")
-    widths = tuple(check_count(k, "widths") for k in widths)
-    if signs not in ("balanced", "positive"):
-        raise ValueError(f"signs: expected 'balanced' or 'positive', got {signs!r}")
-    lam = check_positive(lam, "lam", allow_zero=signs == "balanced")
-    g = np.random.default_rng(seed)
-    X = g.standard_normal((n, d))
-    y = g.standard_normal(n)
-    out = {"X": X, "y": y, "widths": widths, "runs": []}
-    if signs == "balanced":
-        out["reference"] = _fit_symmetric(X, y)
-    else:
-        value, M, certificate = _fit_psd_trace(X, y, lam, check_count(reference_iters, "reference_iters"))
-        ev = np.linalg.eigvalsh(M)
-        out.update(reference=value, rank=int(np.sum(ev > 1e-6 * max(ev[-1], 1e-300))), certificate=certificate)
-    for k in widths:
-        v = np.where(np.arange(k) % 2 == 0, 1.0, -1.0) if signs == "balanced" else np.ones(k)
-        losses, grads = [], []
-        for s in range(seeds):
-            w0 = np.random.default_rng([seed, k, s]).standard_normal(k * d) / math.sqrt(d)
-            res = minimize(_quad_loss_grad, w0, args=(v, X, y, lam), jac=True, method="L-BFGS-B",
-                           options={"maxiter": 20000, "gtol": 1e-9, "ftol": 1e-15})
-            losses.append(res.fun)
-            grads.append(float(np.linalg.norm(res.jac)))
-        out["runs"].append({"k": k, "loss": np.array(losses), "grad_norm": np.array(grads)})
-    return out
-
 
 # ---- Lecture 8: kinks under automatic differentiation, and the stochastic subgradient method ------------
 
@@ -357,50 +260,3 @@ def subgradient_l1_regression(
     bound = R * G / np.sqrt(np.array(budgets, dtype=float))
     return {"budgets": np.array(budgets), "gap": gaps, "bound": bound, "slope": loglog_slope(budgets, gaps),
             "f_star": f_star, "R": R, "G": G, "w_error": float(np.linalg.norm(w_star - w_true))}
-
-
-
-
-# ---- Lecture 8: the mean-field scaling ---------------------------------------------------------------
-
-
-@one_thread()
-def mean_field_movement(
-    widths=(100, 400, 1600, 6400), *, n: int = 40, d: int = 10, steps: int = 400, eta: float = 0.5,
-    seed: int = 0,
-) -> dict:
-    r"""GD on the two-layer net f(x) = m^{−γ} Σ_r a_r relu(w_rᵀx) (a_r = ±1 fixed, w_r ~ N(0, I_d)) under
-    the lazy scaling γ = ½ (Du et al., step η) and the mean-field scaling γ = 1 (Mei–Montanari–Nguyen,
-    Chizat–Bach; step η·m, the time scale on which each neuron moves at an m-independent speed).
-
-    Loss (1/2n) Σ (f(x_i) − y_i)² on ``ovptools.teacher_data`` labels (k₀ = 4, unit-norm inputs).
-    Returns per scaling and width: the mean neuron movement (1/m) Σ_r ‖w_r(T) − w_r(0)‖, the relative
-    movement ‖W(T) − W(0)‖_F/‖W(0)‖_F and the final loss; and the fitted slopes of movement against m
-    (predicted: −½ for γ = ½, 0 for γ = 1).
-    """
-    widths = tuple(check_count(m, "widths") for m in widths)
-    n, d, steps = check_count(n, "n"), check_count(d, "d"), check_count(steps, "steps")
-    eta = check_positive(eta, "eta")
-    X, y, _ = teacher_data(n, d, 4, seed=seed)
-    out = {"widths": np.array(widths)}
-    for name, gamma in (("lazy", 0.5), ("mean_field", 1.0)):
-        move, rel, final = [], [], []
-        for m in widths:
-            g = np.random.default_rng([seed, m])
-            W0 = g.standard_normal((m, d))
-            a = g.choice([-1.0, 1.0], size=m)
-            W = W0.copy()
-            c = m**-gamma
-            step = eta * (m if gamma == 1.0 else 1.0)
-            for _ in range(steps):
-                Z = X @ W.T
-                r = c * np.maximum(Z, 0.0) @ a - y
-                W -= step * c * ((Z > 0) * (r[:, None] * a[None, :])).T @ X / n
-            r = c * np.maximum(X @ W.T, 0.0) @ a - y
-            move.append(float(np.linalg.norm(W - W0, axis=1).mean()))
-            rel.append(float(np.linalg.norm(W - W0) / np.linalg.norm(W0)))
-            final.append(0.5 * float(r @ r) / n)
-        out[name] = {"movement": np.array(move), "relative": np.array(rel), "loss": np.array(final),
-                     "slope": loglog_slope(widths, move)}
-    out["initial_loss"] = 0.5 * float(y @ y) / n
-    return out
