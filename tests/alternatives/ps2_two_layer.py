@@ -140,6 +140,26 @@ ALTERNATIVES = {
             "    return max(0, math.ceil(math.log(eps / loss0) / math.log1p(-eta * lam0 / 2)))\n"
         ),
     },
+    "energy_fractions": {
+        "eig sorted by argsort, a loop for the sums": (
+            "def energy_fractions(H, y):\n"
+            "    lam, V = np.linalg.eig(H)\n"
+            "    order = np.argsort(-np.real(lam))\n"
+            "    total, out = float(np.dot(y, y)), []\n"
+            "    acc = 0.0\n"
+            "    for i in order:\n"
+            "        acc += float(np.real(V[:, i]) @ y) ** 2\n"
+            "        out.append(acc / total)\n"
+            "    return np.array(out)\n"
+        ),
+        "torch eigh, flipped": (
+            "import torch\n\n\n"
+            "def energy_fractions(H, y):\n"
+            "    lam, V = torch.linalg.eigh(torch.from_numpy(H))\n"
+            "    p = (torch.flip(V, dims=[1]).T @ torch.from_numpy(y)) ** 2\n"
+            "    return (torch.cumsum(p, 0) / p.sum()).numpy()\n"
+        ),
+    },
     "projection_convergence": {
         "SVD of the symmetric PSD H": (
             "def projection_convergence(H, y, eta, k):\n"

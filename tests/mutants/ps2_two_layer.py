@@ -191,6 +191,33 @@ MUTANTS = {
             "    return max(0.0, float(np.ceil(np.log(eps / loss0) / np.log(1 - eta * lam0 / 2))))\n"
         ),
     },
+    "energy_fractions": {
+        "increasing order (the bottom k eigenvectors)": (
+            "def energy_fractions(H, y):\n"
+            "    lam, V = np.linalg.eigh(H)\n"
+            "    return np.cumsum((V.T @ y) ** 2) / (y @ y)\n"
+        ),
+        "projections on the rows of V": (
+            "def energy_fractions(H, y):\n"
+            "    lam, V = np.linalg.eigh(H)\n"
+            "    return np.cumsum((V[::-1] @ y) ** 2) / (y @ y)\n"
+        ),
+        "not normalized by ||y||^2": (
+            "def energy_fractions(H, y):\n"
+            "    lam, V = np.linalg.eigh(H)\n"
+            "    return np.cumsum((V[:, ::-1].T @ y) ** 2)\n"
+        ),
+        "per-component fractions, no cumulative sum": (
+            "def energy_fractions(H, y):\n"
+            "    lam, V = np.linalg.eigh(H)\n"
+            "    return (V[:, ::-1].T @ y) ** 2 / (y @ y)\n"
+        ),
+        "np.linalg.eig, unsorted": (
+            "def energy_fractions(H, y):\n"
+            "    lam, V = np.linalg.eig(H)\n"
+            "    return np.cumsum(np.real(V.T @ y) ** 2) / (y @ y)\n"
+        ),
+    },
     "projection_convergence": {
         "no square root": (
             "def projection_convergence(H, y, eta, k):\n"
