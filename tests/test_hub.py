@@ -56,7 +56,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = REPO / "test-artifacts" / "hub"
 ASSIGNMENT, COURSE_ID = "ps1_pl", "ovp-course"
 SOURCE = REPO / "solutions" / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-MAX_SCORE, GD_POINTS = 14.0, 2.0  # ps1_pl: 14 autograded points, 2 of them for gradient_descent
+MAX_SCORE, GD_POINTS = 17.0, 2.0  # ps1_pl: 17 autograded points, 2 of them for gradient_descent
 MAX_TOTAL = 21.0  # and 7 graded by hand (0 until the instructor grades them): the feedback's maximum
 
 pytestmark = [

@@ -97,5 +97,30 @@ ALTERNATIVES = {
             "                               slope * (Xt @ Wf.reshape(k, -1).T)) @ vt\n"
             "    return jacrev(h)(torch.from_numpy(W).ravel()).numpy()\n"
         ),
+    },    "sgd_floor": {
+        "normal equations and the quadratic form, preallocated": (
+            "def sgd_floor(X, y, step, batches):\n"
+            "    n = X.shape[0]\n"
+            "    w_star = np.linalg.solve(X.T @ X, X.T @ y)\n"
+            "    H = X.T @ X / n\n"
+            "    gaps = np.empty(len(batches))\n"
+            "    e = np.zeros(X.shape[1])\n"
+            "    for k, b in enumerate(batches):\n"
+            "        Xb, yb = X[b, :], y[b]\n"
+            "        e = e - step * Xb.T @ (Xb @ (w_star + e) - yb) / Xb.shape[0]\n"
+            "        gaps[k] = e @ H @ e / 2\n"
+            "    return gaps.mean()\n"
+        ),
+        "torch, pinv, loss differences": (
+            "def sgd_floor(X, y, step, batches):\n"
+            "    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)\n"
+            "    w_star = torch.linalg.pinv(Xt) @ yt\n"
+            "    loss = lambda w: ((Xt @ w - yt) ** 2).mean() / 2\n"
+            "    f_star, w, total = loss(w_star), w_star.clone(), 0.0\n"
+            "    for b in torch.from_numpy(np.asarray(batches)):\n"
+            "        w = w - step * Xt[b].T @ (Xt[b] @ w - yt[b]) / len(b)\n"
+            "        total += (loss(w) - f_star).item()\n"
+            "    return total / len(batches)\n"
+        ),
     },
 }

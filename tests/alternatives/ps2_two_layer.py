@@ -99,23 +99,65 @@ ALTERNATIVES = {
             "    return flips / (len(X) * len(W0))\n"
         ),
     },
-    "max_weight_distance": {
-        "square root of row sums": (
-            "def max_weight_distance(W0, Wk):\n    return np.sqrt(((Wk - W0) ** 2).sum(axis=1)).max()\n"
+    "lambda_min_along_gd": {
+        "everything inline, preallocated, no calls to the other answers": (
+            "def lambda_min_along_gd(W0, a, X, y, eta, steps):\n"
+            "    m = W0.shape[0]\n"
+            "    W = np.array(W0, dtype=float)\n"
+            "    lam = np.empty(steps + 1)\n"
+            "    for k in range(steps + 1):\n"
+            "        Z = X @ W.T\n"
+            "        S = (Z >= 0) * 1.0\n"
+            "        lam[k] = np.linalg.eigvalsh((X @ X.T) * (S @ S.T) / m).min()\n"
+            "        if k == steps:\n"
+            "            break\n"
+            "        r = np.maximum(Z, 0) @ a / np.sqrt(m) - y\n"
+            "        W = W - eta * (a[:, None] / np.sqrt(m)) * ((S * r[:, None]).T @ X)\n"
+            "    return lam\n"
         ),
-        "torch inside": (
+        "torch eigvalsh on the student's own Gram matrix": (
             "import torch\n\n\n"
-            "def max_weight_distance(W0, Wk):\n"
-            "    return torch.linalg.norm(torch.from_numpy(Wk - W0), dim=1).max().item()\n"
+            "def lambda_min_along_gd(W0, a, X, y, eta, steps):\n"
+            "    Ws = [W0.copy()]\n"
+            "    for _ in range(steps):\n"
+            "        Ws.append(gd_step(Ws[-1], a, X, y, eta))\n"
+            "    Hs = torch.from_numpy(np.stack([gram_empirical(W, X) for W in Ws]))\n"
+            "    return torch.linalg.eigvalsh(Hs)[:, 0].numpy()\n"
         ),
     },
-    "predicted_loss_bound": {
-        "np.power": (
-            "def predicted_loss_bound(eta, lam0, k, loss0):\n    return loss0 * np.power(1 - eta * lam0 / 2, k)\n"
+    "steps_to_accuracy": {
+        "a loop": (
+            "def steps_to_accuracy(eta, lam0, loss0, eps):\n"
+            "    k, bound = 0, loss0\n"
+            "    while bound > eps:\n"
+            "        k += 1\n"
+            "        bound *= 1 - eta * lam0 / 2\n"
+            "    return k\n"
         ),
-        "exp of k log": (
-            "def predicted_loss_bound(eta, lam0, k, loss0):\n"
-            "    return loss0 * np.exp(np.asarray(k) * np.log(1 - eta * lam0 / 2))\n"
+        "math.log1p and math.ceil": (
+            "import math\n\n\n"
+            "def steps_to_accuracy(eta, lam0, loss0, eps):\n"
+            "    return max(0, math.ceil(math.log(eps / loss0) / math.log1p(-eta * lam0 / 2)))\n"
+        ),
+    },
+    "energy_fractions": {
+        "eig sorted by argsort, a loop for the sums": (
+            "def energy_fractions(H, y):\n"
+            "    lam, V = np.linalg.eig(H)\n"
+            "    order = np.argsort(-np.real(lam))\n"
+            "    total, out = float(np.dot(y, y)), []\n"
+            "    acc = 0.0\n"
+            "    for i in order:\n"
+            "        acc += float(np.real(V[:, i]) @ y) ** 2\n"
+            "        out.append(acc / total)\n"
+            "    return np.array(out)\n"
+        ),
+        "torch eigh, flipped": (
+            "import torch\n\n\n"
+            "def energy_fractions(H, y):\n"
+            "    lam, V = torch.linalg.eigh(torch.from_numpy(H))\n"
+            "    p = (torch.flip(V, dims=[1]).T @ torch.from_numpy(y)) ** 2\n"
+            "    return (torch.cumsum(p, 0) / p.sum()).numpy()\n"
         ),
     },
     "projection_convergence": {

@@ -157,6 +157,77 @@ MUTANTS = {
             "    return np.asarray(ovptools.jacobian(net, X).detach().numpy(), dtype=float)\n"
         ),
     },
+    "sgd_floor": {
+        "starts at w = 0 instead of w*": (
+            "def sgd_floor(X, y, step, batches):\n"
+            "    w_star = np.linalg.lstsq(X, y, rcond=None)[0]\n"
+            "    f = lambda w: 0.5 * np.mean((X @ w - y) ** 2)\n"
+            "    w, gaps = np.zeros(X.shape[1]), []\n"
+            "    for b in batches:\n"
+            "        w = w - step * X[b].T @ (X[b] @ w - y[b]) / len(b)\n"
+            "        gaps.append(f(w) - f(w_star))\n"
+            "    return float(np.mean(gaps))\n"
+        ),
+        "the full-batch gradient (batches ignored)": (
+            "def sgd_floor(X, y, step, batches):\n"
+            "    w_star = np.linalg.lstsq(X, y, rcond=None)[0]\n"
+            "    f = lambda w: 0.5 * np.mean((X @ w - y) ** 2)\n"
+            "    w, gaps = w_star.copy(), []\n"
+            "    for _ in batches:\n"
+            "        w = w - step * X.T @ (X @ w - y) / len(X)\n"
+            "        gaps.append(f(w) - f(w_star))\n"
+            "    return float(np.mean(gaps))\n"
+        ),
+        "the last gap instead of the mean": (
+            "def sgd_floor(X, y, step, batches):\n"
+            "    w_star = np.linalg.lstsq(X, y, rcond=None)[0]\n"
+            "    f = lambda w: 0.5 * np.mean((X @ w - y) ** 2)\n"
+            "    w = w_star.copy()\n"
+            "    for b in batches:\n"
+            "        w = w - step * X[b].T @ (X[b] @ w - y[b]) / len(b)\n"
+            "    return float(f(w) - f(w_star))\n"
+        ),
+        "counts w_0 = w* in the mean": (
+            "def sgd_floor(X, y, step, batches):\n"
+            "    w_star = np.linalg.lstsq(X, y, rcond=None)[0]\n"
+            "    f = lambda w: 0.5 * np.mean((X @ w - y) ** 2)\n"
+            "    w = w_star.copy()\n"
+            "    gaps = [0.0]\n"
+            "    for b in batches:\n"
+            "        w = w - step * X[b].T @ (X[b] @ w - y[b]) / len(b)\n"
+            "        gaps.append(f(w) - f(w_star))\n"
+            "    return float(np.mean(gaps))\n"
+        ),
+        "f(w_k) without subtracting f(w*)": (
+            "def sgd_floor(X, y, step, batches):\n"
+            "    w = np.linalg.lstsq(X, y, rcond=None)[0]\n"
+            "    gaps = []\n"
+            "    for b in batches:\n"
+            "        w = w - step * X[b].T @ (X[b] @ w - y[b]) / len(b)\n"
+            "        gaps.append(0.5 * np.mean((X @ w - y) ** 2))\n"
+            "    return float(np.mean(gaps))\n"
+        ),
+        "minibatch gradient divided by n instead of B": (
+            "def sgd_floor(X, y, step, batches):\n"
+            "    w_star = np.linalg.lstsq(X, y, rcond=None)[0]\n"
+            "    f = lambda w: 0.5 * np.mean((X @ w - y) ** 2)\n"
+            "    w, gaps = w_star.copy(), []\n"
+            "    for b in batches:\n"
+            "        w = w - step * X[b].T @ (X[b] @ w - y[b]) / len(X)\n"
+            "        gaps.append(f(w) - f(w_star))\n"
+            "    return float(np.mean(gaps))\n"
+        ),
+        "f evaluated on the minibatch only": (
+            "def sgd_floor(X, y, step, batches):\n"
+            "    w_star = np.linalg.lstsq(X, y, rcond=None)[0]\n"
+            "    w, gaps = w_star.copy(), []\n"
+            "    for b in batches:\n"
+            "        w = w - step * X[b].T @ (X[b] @ w - y[b]) / len(b)\n"
+            "        fb = lambda v: 0.5 * np.mean((X[b] @ v - y[b]) ** 2)\n"
+            "        gaps.append(fb(w) - fb(w_star))\n"
+            "    return float(np.mean(gaps))\n"
+        ),
+    },
 }
 
 HIDDEN_ONLY = ("linear_rate", "renumbers after dropping zero gaps")

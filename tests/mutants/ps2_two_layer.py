@@ -118,29 +118,104 @@ MUTANTS = {
             "    return float(np.mean(np.sign(X @ W0.T) != np.sign(X @ Wk.T)))\n"
         ),
     },
-    "max_weight_distance": {
-        "distance from zero": (
-            "def max_weight_distance(W0, Wk):\n    return float(np.max(np.linalg.norm(Wk, axis=1)))\n"
+    "lambda_min_along_gd": {
+        "never updates W (lambda_min(H(0)) repeated)": (
+            "def lambda_min_along_gd(W0, a, X, y, eta, steps):\n"
+            "    return np.full(steps + 1, np.linalg.eigvalsh(gram_empirical(W0, X))[0])\n"
         ),
-        "Frobenius norm of the whole change": (
-            "def max_weight_distance(W0, Wk):\n    return float(np.linalg.norm(Wk - W0))\n"
+        "leaves out k = 0": (
+            "def lambda_min_along_gd(W0, a, X, y, eta, steps):\n"
+            "    W, out = W0.copy(), []\n"
+            "    for _ in range(steps):\n"
+            "        W = gd_step(W, a, X, y, eta)\n"
+            "        out.append(np.linalg.eigvalsh(gram_empirical(W, X))[0])\n"
+            "    return np.array(out)\n"
         ),
-        "largest entry instead of row norm": (
-            "def max_weight_distance(W0, Wk):\n    return float(np.max(np.abs(Wk - W0)))\n"
+        "the largest eigenvalue": (
+            "def lambda_min_along_gd(W0, a, X, y, eta, steps):\n"
+            "    W, out = W0.copy(), []\n"
+            "    for k in range(steps + 1):\n"
+            "        out.append(np.linalg.eigvalsh(gram_empirical(W, X))[-1])\n"
+            "        W = gd_step(W, a, X, y, eta)\n"
+            "    return np.array(out)\n"
+        ),
+        "np.linalg.eig's first eigenvalue (unsorted)": (
+            "def lambda_min_along_gd(W0, a, X, y, eta, steps):\n"
+            "    W, out = W0.copy(), []\n"
+            "    for k in range(steps + 1):\n"
+            "        out.append(np.real(np.linalg.eig(gram_empirical(W, X))[0][0]))\n"
+            "        W = gd_step(W, a, X, y, eta)\n"
+            "    return np.array(out)\n"
+        ),
+        "updates W0 in place": (
+            "def lambda_min_along_gd(W0, a, X, y, eta, steps):\n"
+            "    W, out = W0, []\n"
+            "    for k in range(steps + 1):\n"
+            "        out.append(np.linalg.eigvalsh(gram_empirical(W, X))[0])\n"
+            "        if k < steps:\n"
+            "            W -= W - gd_step(W, a, X, y, eta)\n"
+            "    return np.array(out)\n"
+        ),
+        "the minimum over k as one float": (
+            "def lambda_min_along_gd(W0, a, X, y, eta, steps):\n"
+            "    W, out = W0.copy(), []\n"
+            "    for k in range(steps + 1):\n"
+            "        out.append(np.linalg.eigvalsh(gram_empirical(W, X))[0])\n"
+            "        W = gd_step(W, a, X, y, eta)\n"
+            "    return float(min(out))\n"
         ),
     },
-    "predicted_loss_bound": {
-        "no 1/2": (
-            "def predicted_loss_bound(eta, lam0, k, loss0):\n"
-            "    return (1 - eta * lam0) ** np.asarray(k) * loss0\n"
+    "steps_to_accuracy": {
+        "truncates instead of rounding up": (
+            "def steps_to_accuracy(eta, lam0, loss0, eps):\n"
+            "    return max(0, int(np.log(eps / loss0) / np.log(1 - eta * lam0 / 2)))\n"
         ),
-        "exponent k + 1": (
-            "def predicted_loss_bound(eta, lam0, k, loss0):\n"
-            "    return (1 - eta * lam0 / 2) ** (np.asarray(k) + 1) * loss0\n"
+        "the factor without the 1/2": (
+            "def steps_to_accuracy(eta, lam0, loss0, eps):\n"
+            "    if loss0 <= eps:\n"
+            "        return 0\n"
+            "    return int(np.ceil(np.log(eps / loss0) / np.log(1 - eta * lam0)))\n"
         ),
-        "forgets loss0": (
-            "def predicted_loss_bound(eta, lam0, k, loss0):\n"
-            "    return (1 - eta * lam0 / 2) ** np.asarray(k)\n"
+        "log(1 - x) replaced by -x": (
+            "def steps_to_accuracy(eta, lam0, loss0, eps):\n"
+            "    if loss0 <= eps:\n"
+            "        return 0\n"
+            "    return int(np.ceil(np.log(loss0 / eps) / (eta * lam0 / 2)))\n"
+        ),
+        "negative when loss0 < eps": (
+            "def steps_to_accuracy(eta, lam0, loss0, eps):\n"
+            "    return int(np.ceil(np.log(eps / loss0) / np.log(1 - eta * lam0 / 2)))\n"
+        ),
+        "returns a float": (
+            "def steps_to_accuracy(eta, lam0, loss0, eps):\n"
+            "    return max(0.0, float(np.ceil(np.log(eps / loss0) / np.log(1 - eta * lam0 / 2))))\n"
+        ),
+    },
+    "energy_fractions": {
+        "increasing order (the bottom k eigenvectors)": (
+            "def energy_fractions(H, y):\n"
+            "    lam, V = np.linalg.eigh(H)\n"
+            "    return np.cumsum((V.T @ y) ** 2) / (y @ y)\n"
+        ),
+        "projections on the rows of V": (
+            "def energy_fractions(H, y):\n"
+            "    lam, V = np.linalg.eigh(H)\n"
+            "    return np.cumsum((V[::-1] @ y) ** 2) / (y @ y)\n"
+        ),
+        "not normalized by ||y||^2": (
+            "def energy_fractions(H, y):\n"
+            "    lam, V = np.linalg.eigh(H)\n"
+            "    return np.cumsum((V[:, ::-1].T @ y) ** 2)\n"
+        ),
+        "per-component fractions, no cumulative sum": (
+            "def energy_fractions(H, y):\n"
+            "    lam, V = np.linalg.eigh(H)\n"
+            "    return (V[:, ::-1].T @ y) ** 2 / (y @ y)\n"
+        ),
+        "np.linalg.eig, unsorted": (
+            "def energy_fractions(H, y):\n"
+            "    lam, V = np.linalg.eig(H)\n"
+            "    return np.cumsum(np.real(V.T @ y) ** 2) / (y @ y)\n"
         ),
     },
     "projection_convergence": {
