@@ -1,8 +1,11 @@
-"""The lectures' experiments, one module per part of the course; each function returns data
+"""The lectures' experiments, one module or package per part of the course; each function returns data
 (the notebooks only print and plot). ``import ovptools.experiments.part2 as ex`` in a lecture.
 
-- :mod:`.part1` — GD against SGD on logistic regression, the step-size recipe (Lectures 1–3);
+- :mod:`.part1` — GD against SGD on logistic regression, the step-size recipe, the kernel along GD (Lectures 1–3);
 - :mod:`.part2` — Du et al.'s Figure 1, Lemma 3.1, λ₀ against the angle, Arora et al. on digits (Lectures 4–5);
-- :mod:`.part3` — deep nets in the lazy regime: per-layer weight and pattern changes and the NTK's
-  drift against width, and the empirical NTK's convergence to the infinite-width one (Lecture 6).
+- :mod:`.kernel_regime` — the network as a kernel machine: ensembles against the NTK prediction, linearization,
+  the output scale (Lecture 6);
+- :mod:`.part3` — deep nets in the lazy regime, practical sizes and PL* (Lectures 7–8);
+- :mod:`.part4` — landscapes, saddles, non-smooth training, mean field, implicit bias (Lectures 9–10);
+- :mod:`.common` — the log–log slope and the thread limit they share.
 """

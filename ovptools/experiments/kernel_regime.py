@@ -20,7 +20,7 @@ import torch
 from .. import ensembles as en
 from .. import function_space as fs
 from .._device import resolve_device
-from .part3.common import few_threads, loglog_slope
+from .common import few_threads, loglog_slope
 
 
 def circle_problem(n: int = 8, *, n_eval: int = 61, seed: int = 0) -> dict:

@@ -19,7 +19,7 @@ from ..models import init_two_layer
 from ..train.engine import descend
 from ..train.nets import train_two_layer
 from ..train.problems import TwoLayerProblem
-from .part3.common import few_threads
+from .common import few_threads
 
 
 def _slope(x, y) -> float:

@@ -33,7 +33,7 @@ def kernel_along_gd(net, X, y, *, eta: float, steps: int) -> dict:
 
     from ...models import OneLayerNet
     from ...train.problems import ModuleProblem
-    from ..part3.common import few_threads
+    from ..common import few_threads
 
     if not isinstance(net, OneLayerNet):
         raise ValueError(f"net: expected an ovptools.OneLayerNet, got {type(net).__name__}")
