@@ -33,6 +33,7 @@ STATE = Path(os.environ.get("OVP_HUB_DIR", "/srv/ovp-hub"))
 STATE.mkdir(parents=True, exist_ok=True)
 STATE.chmod(0o755)
 sys.path.insert(0, str(REPO / "hub"))
+import lockdown  # noqa: E402
 from users_env import users_env  # noqa: E402
 
 # The course's environment (JupyterLab, nbgrader, ovptools), as the users can run it.
@@ -49,6 +50,12 @@ def _names(variable: str) -> set[str]:
 STUDENTS, INSTRUCTORS = _names("OVP_HUB_STUDENTS"), _names("OVP_HUB_INSTRUCTORS")
 DB_URL_FILE = Path(os.environ.get("OVP_HUB_DB_URL_FILE", STATE / "gradebook_url"))
 
+# Before anything starts (hub/lockdown.py; hub/start.sh ran the same): the hidden tests closed to users,
+# no home open to others, the exchange root 1777 with the course folder an instructor's. Else: exit.
+lockdown.check(STATE, STUDENTS, INSTRUCTORS, COURSE_ID)
+STATE_FD = lockdown.open_dir(STATE)  # root writes below it one folder at a time, never through a link
+lockdown.private_file(STATE_FD, "jupyterhub.sqlite")  # the hub's database: its tokens are root's alone
+
 # --- the hub, its proxy and its own database (not the gradebook) ----------------------------------
 c.JupyterHub.bind_url = f"http://{IP}:{PORT}"
 c.JupyterHub.hub_ip = "127.0.0.1"
@@ -58,7 +65,9 @@ c.ConfigurableHTTPProxy.pid_file = str(STATE / "proxy.pid")
 c.JupyterHub.pid_file = str(STATE / "jupyterhub.pid")
 c.JupyterHub.db_url = f"sqlite:///{STATE / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret_file = str(STATE / "jupyterhub_cookie_secret")
-c.JupyterHub.cleanup_servers = True  # stopping the hub stops every user's server
+# a restart of the hub (an upgrade, a crash) leaves every user's server and kernels running; hub/stop.sh
+# --servers stops them too
+c.JupyterHub.cleanup_servers = False
 
 # --- who may log in ---------------------------------------------------------------------------------
 authenticator = os.environ.get("OVP_HUB_AUTHENTICATOR", "pam")
@@ -90,49 +99,51 @@ c.Spawner.environment = {
 # Each instructor gets a private folder (mode 700) that also names the course root and the gradebook
 # (whose URL holds the database password).
 STUDENT_CONFIG = STATE / "jupyter-student"
+# Submissions are made and collected by the checked classes of hub/ovp_exchange.py (no 777 submission
+# folders; nothing collected that is not its student's own, made of links, or from someone off the list).
+# The per-cell time limit is not set here: ovp-check and the grader take it from the course.
 NBGRADER_SHARED = f"""c = get_config()
+import sys
+sys.path.insert(0, {str(REPO / "hub")!r})
 c.CourseDirectory.course_id = {COURSE_ID!r}
 c.Exchange.root = {str(EXCHANGE)!r}
+c.ExchangeFactory.submit = "ovp_exchange.PrivateSubmit"
 """
 
 
-def _write(path: Path, text: str, mode: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    path.chmod(mode)
-
-
 def student_config() -> Path:
-    _write(STUDENT_CONFIG / "nbgrader_config.py", NBGRADER_SHARED, 0o644)
-    _write(STUDENT_CONFIG / "jupyter_server_config.json", json.dumps({"ServerApp": {"jpserver_extensions": {
-        "nbgrader.server_extensions.formgrader": False}}}, indent=1), 0o644)
-    _write(STUDENT_CONFIG / "labconfig" / "page_config.json", json.dumps({"disabledExtensions": {
-        "@jupyter/nbgrader:formgrader": True, "@jupyter/nbgrader:create-assignment": True}}, indent=1), 0o644)
-    for folder in (STUDENT_CONFIG, STUDENT_CONFIG / "labconfig"):
-        folder.chmod(0o755)
+    folder = lockdown.subdir(STATE_FD, STUDENT_CONFIG.name, mode=0o755, owners=(0,))
+    try:
+        lockdown.write_file(folder, "nbgrader_config.py", NBGRADER_SHARED, mode=0o644)
+        lockdown.write_file(folder, "jupyter_server_config.json", json.dumps({"ServerApp": {"jpserver_extensions": {
+            "nbgrader.server_extensions.formgrader": False}}}, indent=1), mode=0o644)
+        lab = lockdown.subdir(folder, "labconfig", mode=0o755, owners=(0,))
+        try:
+            lockdown.write_file(lab, "page_config.json", json.dumps({"disabledExtensions": {
+                "@jupyter/nbgrader:formgrader": True, "@jupyter/nbgrader:create-assignment": True}}, indent=1),
+                mode=0o644)
+        finally:
+            os.close(lab)
+    finally:
+        os.close(folder)
     return STUDENT_CONFIG
 
 
 def instructor_config(name: str) -> Path:
+    """The instructor's folder, theirs (mode 700), written by root without following any link they made."""
     user = pwd.getpwnam(name)
-    folder = STATE / f"jupyter-{name}"
     root = os.environ.get("OVP_HUB_COURSE_ROOT") or os.path.join(user.pw_dir, "ovp-course")
     text = NBGRADER_SHARED + f"c.CourseDirectory.root = {root!r}\n"
+    text += 'c.ExchangeFactory.collect = "ovp_exchange.CheckedCollect"\n'
+    text += f"c.CheckedCollect.students = {sorted(STUDENTS)!r}\n"
     if DB_URL_FILE.is_file():
         text += f"c.CourseDirectory.db_url = {DB_URL_FILE.read_text().strip()!r}\n"
-    _write(folder / "nbgrader_config.py", text, 0o600)
-    for path in (folder, folder / "nbgrader_config.py"):
-        os.chown(path, user.pw_uid, user.pw_gid)
-    folder.chmod(0o700)
-    return folder
-
-
-def exchange() -> None:
-    """nbgrader's exchange: writable by everyone (nbgrader's documented `chmod ugo+rw`); nbgrader
-    itself makes each course's inbound folder write-only for students and names submissions with a
-    random suffix, and the feedback folder unlistable, with each file named by a secret hash."""
-    EXCHANGE.mkdir(parents=True, exist_ok=True)
-    EXCHANGE.chmod(0o777)
+    folder = lockdown.subdir(STATE_FD, f"jupyter-{name}", uid=user.pw_uid, gid=user.pw_gid, mode=0o700)
+    try:
+        lockdown.write_file(folder, "nbgrader_config.py", text, mode=0o600, uid=user.pw_uid, gid=user.pw_gid)
+    finally:
+        os.close(folder)
+    return STATE / f"jupyter-{name}"
 
 
 def pre_spawn_hook(spawner) -> None:
@@ -141,7 +152,6 @@ def pre_spawn_hook(spawner) -> None:
     spawner.environment = {**spawner.environment, "JUPYTER_CONFIG_PATH": str(config)}
 
 
-exchange()
 student_config()
 for _name in INSTRUCTORS:  # now, so that an instructor's terminal commands see it before any server starts
     instructor_config(_name)

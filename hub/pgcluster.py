@@ -6,10 +6,11 @@
 ``start`` creates the cluster in DATADIR if it is not there yet (``initdb``; as the ``postgres``
 user when run as root, since PostgreSQL refuses to run as root), starts it listening on 127.0.0.1
 only, and makes the role ``ovp_grader`` (password from FILE, created with a random one if missing,
-mode 600) owning the database ``ovp_gradebook``. Connections over TCP need that password
-(scram-sha-256); over the cluster's Unix socket (in DATADIR) only its owner gets in. The URL it
-prints is what ``c.CourseDirectory.db_url`` is set to. Only the standard library is used, so the
-script runs with any Python 3.
+mode 600 from its creation) owning the database ``ovp_gradebook``; the SQL that sets the password reaches
+psql on its standard input, never on a command line (which any user can read in /proc). Connections
+over TCP need that password (scram-sha-256); over the cluster's Unix socket (in DATADIR) only its
+owner gets in. The URL it prints is what ``c.CourseDirectory.db_url`` is set to. Only the standard
+library is used, so the script runs with any Python 3.
 """
 
 from __future__ import annotations
@@ -48,9 +49,20 @@ def _as_owner(cmd: list[str], datadir: Path, **kwargs) -> subprocess.CompletedPr
 
 
 def _psql(datadir: Path, port: int, sql: str) -> str:
+    """Run ``sql`` as the cluster's superuser. The SQL goes on psql's standard input, never on its command
+    line, which every user of the machine can read in /proc (it may hold the gradebook's password)."""
     out = _as_owner([pg_bin("psql"), "-h", str(datadir), "-p", str(port), "-U", "postgres", "-d", "postgres",
-                     "-v", "ON_ERROR_STOP=1", "-tAc", sql], datadir)
+                     "-v", "ON_ERROR_STOP=1", "-tA", "-f", "-"], datadir, input=sql)
     return out.stdout.strip()
+
+
+def write_secret(path: Path, text: str) -> None:
+    """Create ``path`` holding ``text``, mode 600 from its creation (never a moment readable by others);
+    an existing file is refused rather than followed if it is a link."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        os.fchmod(fh.fileno(), 0o600)  # whatever the umask
+        fh.write(text)
 
 
 def start(datadir: str | Path, port: int = 5432, password_file: str | Path | None = None) -> str:
@@ -60,7 +72,7 @@ def start(datadir: str | Path, port: int = 5432, password_file: str | Path | Non
         raise ValueError(f"port: expected a TCP port number (1-65535), got {port!r}")
     password_file = Path(password_file) if password_file else datadir.parent / f"{datadir.name}.password"
     if not password_file.is_file():
-        password_file.write_text(secrets.token_urlsafe(24) + "\n")
+        write_secret(password_file, secrets.token_urlsafe(24) + "\n")
     password_file.chmod(0o600)
     password = password_file.read_text().strip()
     if not (datadir / "PG_VERSION").is_file():

@@ -3,6 +3,8 @@
 # Run as root from the repository root (`make hub` does both): hub/start.sh
 # Users are system users: OVP_HUB_STUDENTS and OVP_HUB_INSTRUCTORS (comma-separated) name them.
 # Everything the hub keeps is under OVP_HUB_DIR (default /srv/ovp-hub); see hub/README.md.
+# It refuses to start (hub/lockdown.py) unless the repository's solutions/, tests/ and .git can be
+# closed to the users, no listed user's home is readable by others, and the exchange is safe.
 set -eu
 VENV=${VENV:-.venv}
 export OVP_HUB_DIR=${OVP_HUB_DIR:-/srv/ovp-hub}
@@ -21,6 +23,7 @@ for name in $(echo "${OVP_HUB_STUDENTS:-},${OVP_HUB_INSTRUCTORS:-}" | tr ',' ' '
 done
 mkdir -p "$OVP_HUB_DIR"
 chmod 755 "$OVP_HUB_DIR"
+python3 hub/lockdown.py
 (umask 077; python3 hub/pgcluster.py start "$OVP_HUB_DIR/postgres" --port "$PG_PORT" > "$OVP_HUB_DIR/gradebook_url")
 echo "gradebook: PostgreSQL on 127.0.0.1:$PG_PORT (its db_url is in $OVP_HUB_DIR/gradebook_url, root only;"
 echo "each instructor's JupyterLab gets it in its own nbgrader configuration)"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_array, check_count, check_positive, check_same_rows, rng
+from ._validate import as_array, check_choice, check_count, check_positive, check_same_rows, rng
 
 
 def normalize_rows(X: np.ndarray) -> np.ndarray:
@@ -41,18 +41,27 @@ def gaussian_labels(n: int, *, seed: int, dtype: np.dtype | type = np.float64) -
 
 
 def separated_data(
-    n: int, d: int, *, phi: float, mu: float = 0.5, seed: int, max_tries: int = 1000
+    n: int, d: int, *, phi: float, mu: float = 0.5, seed: int, labels: str = "halfspace", max_tries: int = 1000
 ) -> tuple[np.ndarray, np.ndarray]:
     r"""Binary data satisfying Zou et al.'s assumptions: ‖x_i‖ = 1, last coordinate = μ,
     and :math:`\|x_i - x_j\|_2 \ge \phi` whenever :math:`y_i \ne y_j`.
 
-    The first d−1 coordinates are uniform on the sphere of radius :math:`\sqrt{1-\mu^2}`;
-    the label is the sign of the projection on a random direction ``u``, and points with
-    :math:`|u^\top x| < \phi/2` are resampled, which guarantees the separation
-    (:math:`\|x_i - x_j\| \ge |u^\top(x_i - x_j)| \ge \phi`). Returns ``(X, y)``, y ∈ {±1}^n.
+    The first d−1 coordinates are uniform on the sphere of radius :math:`\sqrt{1-\mu^2}`, and points
+    with :math:`|u^\top x| < \phi/2` for a random direction ``u`` are resampled. ``labels``:
+
+    - ``"halfspace"`` (default): :math:`y_i = \mathrm{sign}(u^\top x_i)`, so the classes are linearly
+      separable with margin φ/2, which guarantees the separation
+      (:math:`\|x_i - x_j\| \ge |u^\top(x_i - x_j)| \ge \phi`) — an easy special case of the assumption;
+    - ``"random"``: fair coin flips, independent of the inputs (Zou et al.'s setting: arbitrary labels
+      on separated points). A candidate closer than φ to an earlier point is resampled as well, so every
+      pair, whatever its labels, is φ apart; the inputs are those of ``"halfspace"`` with the same seed
+      unless such a candidate occurs.
+
+    Returns ``(X, y)``, y ∈ {±1}^n.
     """
     n, d = check_count(n, "n"), check_count(d, "d", minimum=2)
     phi = check_positive(phi, "phi")
+    labels = check_choice(labels, "labels", ("halfspace", "random"))
     if not 0 <= float(mu) < 1:
         raise ValueError(f"mu: expected a number in [0, 1), got {mu!r}")
     rho = np.sqrt(1.0 - mu**2)
@@ -66,20 +75,38 @@ def separated_data(
     for _ in range(max_tries):
         z = rho * normalize_rows(g.standard_normal((max(2 * n, 64), d - 1)))
         z = z[np.abs(z @ u) >= phi / 2]
+        if labels == "random":
+            z = _far_apart(z, kept, phi, n - count)
         kept.append(z)
         count += len(z)
         if count >= n:
             break
     else:
         typical = rho / np.sqrt(d - 1)
+        if labels == "random":
+            raise ValueError(f"phi: {phi} is too large to place n = {n} points pairwise φ apart in d = {d} "
+                             f"({count} placed in {max_tries} rounds); try a smaller phi or n, or a larger d")
         raise ValueError(
             f"phi: {phi} is too large for d = {d}: projections have typical size {typical:.3g}; "
             f"try phi <= {typical:.3g}"
         )
     z = np.concatenate(kept)[:n]
     X = np.concatenate([z, np.full((n, 1), mu)], axis=1)
-    y = np.where(z @ u >= 0, 1.0, -1.0)
-    return X, y
+    if labels == "random":
+        return X, g.choice([-1.0, 1.0], size=n)
+    return X, np.where(z @ u >= 0, 1.0, -1.0)
+
+
+def _far_apart(z: np.ndarray, kept: list[np.ndarray], phi: float, need: int) -> np.ndarray:
+    """The rows of ``z``, in order, that are at least ``phi`` from every row kept so far (greedy), at most ``need``."""
+    chosen = list(np.concatenate(kept)) if kept else []
+    start = len(chosen)
+    for row in z:
+        if len(chosen) - start >= need:
+            break
+        if not chosen or np.min(np.linalg.norm(np.asarray(chosen) - row, axis=1)) >= phi:
+            chosen.append(row)
+    return np.asarray(chosen[start:]).reshape(-1, z.shape[1])
 
 
 def min_separation(X: np.ndarray, y: np.ndarray) -> float:

@@ -12,6 +12,13 @@ the gradebook in PostgreSQL, and `ovp-instructor autograde --jobs 2`.
    each student fetches their own.
 4. Each score, lateness, the feedback, what each user can read, and the formgrader (instructor only).
 
+Student 4 attacks the class as a student could: a submission in student 1's name, hand-made submissions
+(one named for the year 2099, one holding a link to the instructor's source notebook, one backdated made
+after the due date), writes into another student's submission, a rename of the exchange's course folder;
+the instructor submits too, without being on the class list. Before the hub starts, the instructor has
+put a link to a root-owned file where root writes their configuration. Only the backdated submission
+is collected for student 4, and found late; the rest is quarantined or refused, and no file is followed.
+
 The test uses JupyterHub's DummyAuthenticator (one password, on 127.0.0.1 only) with the real spawner,
 LocalProcessSpawner (each server runs as its system user). It creates the users and removes them,
 with everything it started. It needs root (users, servers run as other users) and Debian's packages
@@ -28,6 +35,7 @@ import re
 import secrets
 import shutil
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -91,7 +99,7 @@ class Class:
 
     def __init__(self) -> None:
         tag = secrets.token_hex(3)
-        self.students = [f"ovps{i}{tag}" for i in (1, 2, 3)]
+        self.students = [f"ovps{i}{tag}" for i in (1, 2, 3, 4)]
         self.instructor = f"ovpi{tag}"
         self.password = secrets.token_urlsafe(12)
         self.state = Path(tempfile.mkdtemp(prefix="ovp-hub-"))
@@ -103,6 +111,8 @@ class Class:
         self.hub: subprocess.Popen | None = None
         self.db_url = ""
         self.log = None
+        self.canary_dir = Path(tempfile.mkdtemp(prefix="ovp-canary-"))  # root's only
+        self.canary = self.canary_dir / "canary"
 
     # --- users and commands ------------------------------------------------------------------------
     def add_user(self, name: str) -> None:
@@ -148,6 +158,17 @@ class Class:
         for path in [root, *root.rglob("*")]:
             os.chown(path, user.pw_uid, user.pw_gid)
 
+    def plant_link(self) -> None:
+        """What an instructor can do between two starts of the hub: their configuration folder is theirs,
+        so they replace the file root writes there with a link to a root-owned file."""
+        self.canary.write_text("canary\n")
+        user = pwd.getpwnam(self.instructor)
+        folder = self.state / f"jupyter-{self.instructor}"
+        folder.mkdir(mode=0o700)
+        os.chown(folder, user.pw_uid, user.pw_gid)
+        (folder / "nbgrader_config.py").symlink_to(self.canary)
+        os.lchown(folder / "nbgrader_config.py", user.pw_uid, user.pw_gid)
+
     # --- the hub ---------------------------------------------------------------------------------------
     @property
     def base(self) -> str:
@@ -185,15 +206,22 @@ class Class:
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             shutil.copy(self.state / "jupyterhub.log", ARTIFACTS / "jupyterhub.log")
         pgcluster.stop(self.state / "postgres")
-        for name in self.users:
-            pids = subprocess.run(["ps", "-o", "pid=", "-u", name], capture_output=True, text=True).stdout.split()
-            for pid in pids:
-                try:
-                    os.kill(int(pid), 9)
-                except ProcessLookupError:
-                    pass
-            subprocess.run(["userdel", "--remove", name], capture_output=True)
+        for name in self.users:  # their servers outlive the hub (cleanup_servers = False): end them first
+            for _ in range(40):
+                pids = subprocess.run(["ps", "-o", "pid=", "-u", name], capture_output=True, text=True).stdout.split()
+                if not pids:
+                    break
+                for pid in pids:
+                    try:
+                        os.kill(int(pid), 9)
+                    except ProcessLookupError:
+                        pass
+                time.sleep(0.25)
+            gone = subprocess.run(["userdel", "--remove", name], capture_output=True, text=True)
+            if gone.returncode not in (0, 12):  # 12: the home was removed, its mail spool was not there
+                print(f"userdel {name}: {gone.stderr}", file=sys.stderr)
         shutil.rmtree(self.state, ignore_errors=True)
+        shutil.rmtree(self.canary_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -206,10 +234,9 @@ def klass():
         for name in [*k.students, k.instructor]:
             k.add_user(name)
         k.make_course_root()
-        with open(k.state / "gradebook_url", "w") as fh:
-            os.fchmod(fh.fileno(), 0o600)
-            k.db_url = pgcluster.start(k.state / "postgres", k.pg_port, k.state / "postgres.password")
-            fh.write(k.db_url + "\n")
+        k.db_url = pgcluster.start(k.state / "postgres", k.pg_port, k.state / "postgres.password")
+        pgcluster.write_secret(k.state / "gradebook_url", k.db_url + "\n")
+        k.plant_link()
         k.start_hub()
         yield k
     finally:
@@ -250,6 +277,15 @@ def _gd_answer() -> str:
     return next(src for src in _solution_sources().values() if "def gradient_descent(" in src)
 
 
+def _gd_only(release: Path) -> str:
+    """The fetched release with only gradient_descent answered (2 of 14 points)."""
+    nb = json.loads(release.read_text())
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code" and "def gradient_descent(" in "".join(cell["source"]):
+            cell["source"] = _gd_answer()
+    return json.dumps(nb)
+
+
 # --- the browser ---------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def browser():
@@ -284,8 +320,19 @@ def _log_in(browser, klass: Class, name: str):
 
 
 def _open_assignment_list(page) -> None:
-    page.locator("#jp-menu-panel div.lm-MenuBar-itemLabel", has_text="Nbgrader").click()
-    page.locator('#jp-mainmenu-nbgrader li[data-command="nbgrader:open-assignment-list"]').click()
+    """Nbgrader → Assignments. On a loaded machine a click on the menu bar can land while the menu is
+    still closing, and leave it closed: then click again."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    entry = page.locator('#jp-mainmenu-nbgrader li[data-command="nbgrader:open-assignment-list"]')
+    for _ in range(30):
+        page.locator("#jp-menu-panel div.lm-MenuBar-itemLabel", has_text="Nbgrader").click()
+        try:
+            entry.wait_for(state="visible", timeout=6000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    entry.click()
     page.locator("#released_assignments_list").wait_for()
 
 
@@ -369,29 +416,69 @@ def _submissions(klass: Class) -> dict[str, object]:
                 for s in gb.assignment_submissions(ASSIGNMENT)}
 
 
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(os.lstat(path).st_mode)
+
+
+def _hand_made(klass: Class, name: str, entry: str, notebook: str, claimed: str) -> None:
+    """``name`` makes an inbound entry by hand, as nbgrader's submit would, with ``notebook`` (a shell
+    command writing ps1_pl.ipynb into "$d") and ``claimed`` as its timestamp."""
+    inbound = klass.state / "exchange" / COURSE_ID / "inbound"
+    script = (f'd="{inbound}/{entry}" && mkdir "$d" && {notebook} && echo "{claimed}" > "$d/timestamp.txt" && '
+              f'echo {secrets.token_hex(32)} > "$d/submission_secret.txt"')
+    klass.as_user(name, "sh", "-c", script)
+
+
 def test_a_class_on_one_server(klass, browser):
-    s1, s2, s3 = klass.students
+    s1, s2, s3, s4 = klass.students
     instr, root = klass.instructor, klass.course_root
     inst = klass.as_user
+    exchange = klass.state / "exchange" / COURSE_ID
+    source_nb = root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+
+    # 0. what the hub made sure of at start (hub/lockdown.py, jupyterhub_config.py)
+    config = klass.config_dir(instr) / "nbgrader_config.py"
+    assert klass.canary.read_text() == "canary\n"  # root did not follow the instructor's link
+    assert not config.is_symlink() and _mode(config) == 0o600 and config.stat().st_uid == pwd.getpwnam(instr).pw_uid
+    assert _mode(klass.state / "jupyterhub.sqlite") == 0o600
+    assert _mode(klass.state / "postgres.password") == 0o600 and _mode(klass.state / "gradebook_url") == 0o600
+    assert _mode(klass.state / "exchange") == 0o1777 and os.lstat(klass.state / "exchange").st_uid == 0
+    assert exchange.stat().st_uid == pwd.getpwnam(instr).pw_uid and _mode(exchange) == 0o755
+    hidden = [REPO / "solutions" / "nbgrader_config.py", SOURCE, REPO / "tests" / "alternatives" / "ps1_pl.py"]
+    if (REPO / ".git").is_dir():
+        hidden.append(REPO / ".git" / "HEAD")
+    for student in (s1, s4):
+        for path in hidden:
+            assert not klass.can_read(student, path), path
+        assert not klass.can_read(student, REPO / "solutions")
+        inst(student, "python", "-c", "import ovptools.course.check, ovptools.widgets")  # still their package
+    student_config = (klass.config_dir(s1) / "nbgrader_config.py").read_text()
+    assert "timeout" not in student_config.lower()  # ovp-check's limit is the course's, not the hub's
+    # a student cannot take the course folder away from the instructor (sticky exchange root)
+    assert inst(s4, "mv", str(exchange), str(exchange.parent / "taken"), check=False).returncode != 0
+    assert exchange.is_dir() and not (exchange.parent / "taken").exists()
 
     # 1. release through the exchange (the gradebook is PostgreSQL: the instructor's nbgrader config says so)
     inst(instr, "nbgrader", "generate_assignment", ASSIGNMENT, "--force", cwd=root)
     inst(instr, "nbgrader", "release_assignment", ASSIGNMENT, "--force", cwd=root)
     assert not (root / "gradebook.db").exists()
+    assert _mode(exchange / "inbound") == 0o3733  # write-only for students, sticky
 
     # 2. student 1 in the browser; students 2 and 3 on the command line, as themselves
     _browser_student(browser, klass, s1)
     rss = subprocess.run(["ps", "-ww", "-o", "rss=,args=", "-u", s1], capture_output=True, text=True).stdout
     server_mb = sum(int(line.split()[0]) for line in rss.splitlines() if "singleuser" in line) / 1024
-    for name in (s2, s3):
+    for name in (s2, s3, s4, instr):
         inst(name, "nbgrader", "fetch_assignment", ASSIGNMENT)
-    fetched = {name: klass.home(name) / ASSIGNMENT / f"{ASSIGNMENT}.ipynb" for name in (s2, s3)}
+    fetched = {name: klass.home(name) / ASSIGNMENT / f"{ASSIGNMENT}.ipynb" for name in (s2, s3, s4)}
     release_text = fetched[s3].read_text()
     fetched[s2].write_text(_answer(fetched[s2], wrong_gd=False))
     inst(s2, "nbgrader", "submit", ASSIGNMENT)
     time.sleep(1.1)  # submissions are told apart by their timestamps
     fetched[s2].write_text(_answer(fetched[s2], wrong_gd=True))
     inst(s2, "nbgrader", "submit", ASSIGNMENT)
+    check = inst(s2, "ovp-check", f"{ASSIGNMENT}/{ASSIGNMENT}.ipynb", check=False)  # the students' own check
+    assert check.returncode in (0, 1) and "test cells pass (time limit" in check.stdout, check.stdout + check.stderr
     # the due date passes; then student 3 hands in the release unchanged
     due = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
     inst(instr, "nbgrader", "db", "assignment", "add", ASSIGNMENT, f"--duedate={due}", cwd=root)
@@ -399,23 +486,57 @@ def test_a_class_on_one_server(klass, browser):
     assert fetched[s3].read_text() == release_text
     inst(s3, "nbgrader", "submit", ASSIGNMENT)
 
-    # what each user can read: another student's work, submission and feedback, the instructor's files
-    exchange = klass.state / "exchange" / COURSE_ID
+    # student 4, after the due date: the whole solution submitted in student 1's name, a hand-made
+    # submission named for 2099 and stamped before the due date, one whose notebook is a link to the
+    # instructor's source; the instructor submits too; then a backdated one with one answer, made last
+    fetched[s4].write_text(_answer(fetched[s4], wrong_gd=False))
+    inst(s4, "nbgrader", "submit", ASSIGNMENT, f"--student={s1}")
+    early = "2020-01-01 00:00:00.000000 UTC"
+    _hand_made(klass, s4, f"{s4}+{ASSIGNMENT}+2099-01-01 00:00:00.000000 UTC+AAAAAAAAAAAA",
+               f'cp "{fetched[s4]}" "$d/"', early)
+    _hand_made(klass, s4, f"{s4}+{ASSIGNMENT}+2099-06-01 00:00:00.000000 UTC+BBBBBBBBBBBB",
+               f'ln -s "{source_nb}" "$d/{ASSIGNMENT}.ipynb"', early)
+    inst(instr, "nbgrader", "submit", ASSIGNMENT)
+    time.sleep(1.1)
+    fetched[s4].write_text(release_text)
+    fetched[s4].write_text(_gd_only(fetched[s4]))
+    _hand_made(klass, s4, f"{s4}+{ASSIGNMENT}+{early}+CCCCCCCCCCCC", f'cp "{fetched[s4]}" "$d/"', early)
+
+    # what each user can read or change: another student's work, submission and feedback, the instructor's files
     inbound = sorted(p.name for p in (exchange / "inbound").iterdir())
-    assert sum(n.startswith(f"{s2}+{ASSIGNMENT}+") for n in inbound) == 2 and len(inbound) == 4
-    assert all(re.fullmatch(rf"[^+]+\+{ASSIGNMENT}\+[^+]+\+[A-Za-z0-9_=-]{{12}}", n) for n in inbound)
+    assert sum(n.startswith(f"{s2}+{ASSIGNMENT}+") for n in inbound) == 2 and len(inbound) == 9
+    real = [n for n in inbound if not n.startswith((f"{s4}+", f"{instr}+"))]
+    assert all(re.fullmatch(rf"[^+]+\+{ASSIGNMENT}\+[^+]+\+[A-Za-z0-9_=-]{{12}}", n) for n in real)
+    for name in real:  # no one else may replace a notebook in a submission, even knowing its name
+        entry = exchange / "inbound" / name
+        assert _mode(entry) & 0o022 == 0, (name, oct(_mode(entry)))
+        if name.startswith(f"{s2}+"):
+            assert inst(s4, "rm", "-f", str(entry / f"{ASSIGNMENT}.ipynb"), check=False).returncode != 0
+            assert inst(s4, "touch", str(entry / "planted.ipynb"), check=False).returncode != 0
+            assert (entry / f"{ASSIGNMENT}.ipynb").is_file() and not (entry / "planted.ipynb").exists()
     for reader, owner in ((s2, s1), (s3, s2), (s1, s3)):
         assert not klass.can_read(reader, klass.home(owner) / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
         assert not klass.can_read(reader, klass.home(owner))
-    for student in (s1, s2, s3):
+    for student in (s1, s2, s3, s4):
         assert not klass.can_read(student, exchange / "inbound")  # write-only: names cannot be listed
-        assert not klass.can_read(student, root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+        assert not klass.can_read(student, source_nb)
         assert not klass.can_read(student, klass.config_dir(instr) / "nbgrader_config.py")  # the db password
         assert not klass.can_read(student, klass.state / "gradebook_url")
         assert klass.can_read(student, exchange / "outbound" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
 
-    # 3. collect, autograde in 2 processes into PostgreSQL, feedback
-    inst(instr, "nbgrader", "collect", ASSIGNMENT, cwd=root)
+    # 3. collect (quarantining what is not its student's own), autograde in 2 processes into PostgreSQL, feedback
+    collected = inst(instr, "nbgrader", "collect", ASSIGNMENT, cwd=root)
+    log = collected.stdout + collected.stderr
+    quarantined = sorted(p.name for p in (exchange / "inbound").iterdir() if p.name.startswith(".quarantined+"))
+    assert len(quarantined) == 3 and log.count("Quarantined") == 3, log
+    assert any(n.startswith(f".quarantined+{s1}+") for n in quarantined)  # made by student 4
+    assert any("+2099-06-01" in n for n in quarantined) and "symbolic link" in log
+    assert any(n.startswith(f".quarantined+{instr}+") for n in quarantined) and "not on the class list" in log
+    assert sorted(p.name for p in (root / "submitted").iterdir()) == sorted(klass.students)
+    for path in (root / "submitted").rglob("*"):
+        assert not path.is_symlink()
+        if path.suffix == ".ipynb":
+            assert "BEGIN HIDDEN TESTS" not in path.read_text(), path
     start = time.perf_counter()
     out = inst(instr, "ovp-instructor", "autograde", ASSIGNMENT, "--jobs", "2", cwd=root)
     autograde_s = time.perf_counter() - start
@@ -426,11 +547,12 @@ def test_a_class_on_one_server(klass, browser):
 
     # 4. scores, lateness, the latest submission graded
     subs = _submissions(klass)
-    assert set(subs) == {s1, s2, s3}
-    assert subs[s1][:2] == (GD_POINTS, MAX_SCORE)  # one answer, correct
+    assert set(subs) == {s1, s2, s3, s4}
+    assert subs[s1][:2] == (GD_POINTS, MAX_SCORE)  # one answer, correct (not student 4's work in their name)
     assert subs[s2][:2] == (MAX_SCORE - GD_POINTS, MAX_SCORE)  # the later of two: gradient_descent wrong
     assert subs[s3][:2] == (0.0, MAX_SCORE)  # the unchanged release
-    assert subs[s1][2] == 0 and subs[s2][2] == 0 and subs[s3][2] > 0, subs
+    assert subs[s4][:2] == (GD_POINTS, MAX_SCORE)  # the one made last, whatever the names claim
+    assert subs[s1][2] == 0 and subs[s2][2] == 0 and subs[s3][2] > 0 and subs[s4][2] > 0, subs
 
     # 5. each student fetches their own feedback, and only theirs
     for name, score in ((s1, GD_POINTS), (s2, MAX_SCORE - GD_POINTS), (s3, 0.0)):
@@ -440,12 +562,26 @@ def test_a_class_on_one_server(klass, browser):
         text = pages[0].read_text()
         assert f"{ASSIGNMENT} (Score: {score:.1f} / {MAX_TOTAL:.1f})" in text, name
         assert "### BEGIN HIDDEN TESTS" not in text
-        for other in {s1, s2, s3} - {name}:
+        for other in set(klass.students) - {name}:
             assert other not in text
-    assert not any(klass.can_read(s, exchange / "feedback") for s in (s1, s2, s3))
+    assert not any(klass.can_read(s, exchange / "feedback") for s in klass.students)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "scores.json").write_text(json.dumps({
         "autograde_jobs_2_seconds": round(autograde_s, 1),
         "student_server_rss_mb": round(server_mb),
         "scores": {name: {"score": v[0], "max": v[1], "seconds_late": v[2]} for name, v in subs.items()},
     }, indent=1))
+
+
+def test_stopping_the_hub_leaves_the_students_servers_running(klass):
+    """A restart of the hub (cleanup_servers = False) must not end a student's server and kernels."""
+    s1 = klass.students[0]
+    ps = subprocess.run(["ps", "-ww", "-o", "pid=,args=", "-u", s1], capture_output=True, text=True).stdout
+    running = [int(line.split()[0]) for line in ps.splitlines() if "jupyterhub-singleuser" in line
+               or "ipykernel_launcher" in line]
+    assert any("jupyterhub-singleuser" in line for line in ps.splitlines()), ps
+    klass.hub.terminate()
+    klass.hub.wait(timeout=60)
+    time.sleep(3)
+    for pid in running:  # the server and its kernels
+        os.kill(pid, 0)  # ProcessLookupError if the hub took it down

@@ -28,6 +28,10 @@ def test_deep_nets_train_lazily_as_width_grows():
     norms = out["absolute_change"] / out["relative_change"]
     np.testing.assert_allclose(norms[:, 0], math.sqrt(2 * 16), rtol=0.15)
     np.testing.assert_allclose(norms[:, 1], np.sqrt(2 * out["widths"]), rtol=0.1)
+    # the spectral norm of a change lies between its Frobenius norm / √rank and its Frobenius norm
+    assert np.all(out["spectral_change"] <= out["absolute_change"] * (1 + 1e-9))
+    assert np.all(out["spectral_change"][:, 0] >= out["absolute_change"][:, 0] / np.sqrt(16))
+    assert np.all(out["spectral_change"][:, 1:] >= out["absolute_change"][:, 1:] / np.sqrt(out["widths"])[:, None])
 
 
 def test_deep_lazy_training_repeats_over_seeds():
@@ -49,10 +53,81 @@ def test_empirical_ntk_approaches_the_infinite_width_kernel():
 
 def test_accuracy_grid_finds_the_widths_that_fit():
     grid = ex.accuracy_grid(widths=(2, 16), depths=(2, 3), n=32, d=8, steps=100, seeds=2)
-    assert grid["accuracy"].shape == (2, 2, 2)
+    assert grid["accuracy"].shape == (2, 2, 2) and grid["output_max0"].shape == (2, 2, 2)
     assert np.all(grid["fits"][:, 1]) and not np.any(grid["fits"][:, 0])  # m = 16 fits, m = 2 does not
     assert list(grid["smallest"]) == [16, 16]
     assert grid["phi"] >= 0.1  # separated_data guarantees the separation it was asked for
+    # a net whose output is identically 0 at initialization has zero gradient: it stays dead, accuracy 0
+    dead = grid["output_max0"] == 0
+    assert np.all(grid["output_max"][dead] == 0) and np.all(grid["accuracy"][dead] == 0)
+
+
+def test_accuracy_grid_seeds_are_the_single_runs():
+    # the batched seeds reproduce train_deep's runs from the same initialization and minibatch order
+    grid = ex.accuracy_grid(widths=(8,), depths=(3,), n=16, d=6, steps=30, seeds=2, seed=4, labels="random")
+    X, y = ov.separated_data(16, 6, phi=0.1, seed=4, labels="random")
+    eta = 4.0 / (8 * np.linalg.eigvalsh(ov.relu_ntk_infinite(X, 3))[-1])
+    for s in range(2):
+        Ws, v = ov.init_deep(6, 8, 3, seed=5 + s)
+        run = ov.train_deep(Ws, v, X, y, eta=eta, steps=30, batch_size=16, loss="logistic",
+                            record_every=30, seed=4 + s, device="cpu", dtype=torch.float32)
+        assert grid["loss"][0, 0, s] == pytest.approx(run.loss[-1], rel=1e-4)
+
+
+def test_random_labels_keep_the_inputs_and_separate_every_pair():
+    X, y = ov.separated_data(64, 16, phi=0.1, seed=0)
+    Xr, yr = ov.separated_data(64, 16, phi=0.1, seed=0, labels="random")
+    np.testing.assert_array_equal(X, Xr)  # the same inputs: only the labels differ
+    assert set(np.unique(yr)) == {-1.0, 1.0} and not np.array_equal(y, yr)
+    # the halfspace labels are a linear function's signs; the random ones are not
+    assert np.mean(np.sign(Xr[:, :-1] @ np.linalg.lstsq(Xr[:, :-1], yr, rcond=None)[0]) == yr) < 1
+    # with a separation close to the typical distance, candidates get resampled: every pair is φ apart
+    Xc, yc = ov.separated_data(40, 4, phi=0.3, seed=1, labels="random")
+    Xh, _ = ov.separated_data(40, 4, phi=0.3, seed=1)
+    dist = np.linalg.norm(Xc[:, None] - Xc[None], axis=2) + 9 * np.eye(40)
+    assert dist.min() >= 0.3 and ov.min_separation(Xc, yc) >= 0.3
+    assert (np.linalg.norm(Xh[:, None] - Xh[None], axis=2) + 9 * np.eye(40)).min() < 0.3  # these were resampled
+    np.testing.assert_allclose(np.linalg.norm(Xc, axis=1), 1.0)
+    np.testing.assert_allclose(Xc[:, -1], 0.5)
+    with pytest.raises(ValueError, match="labels"):
+        ov.separated_data(10, 5, phi=0.1, seed=0, labels="arbitrary")
+    with pytest.raises(ValueError, match="pairwise"):
+        ov.separated_data(500, 3, phi=0.5, seed=0, labels="random", max_tries=5)
+
+
+@pytest.mark.parametrize("c", [None, 0.8])
+def test_batched_sgd_equals_single_runs(c):
+    from ovptools.experiments.part3.common import batched_logistic_sgd
+    from ovptools.train.nets import train_model
+
+    data = [ov.separated_data(12, 5, phi=0.1, seed=s, labels="random") for s in range(3)]
+    inits = [ov.init_deep(5, 10, 3, seed=20 + s) for s in range(3)]
+    T = lambda a: torch.tensor(np.array(a))  # noqa: E731
+    etas = [0.05, 0.02, 0.01]
+    out = batched_logistic_sgd([T([W[layer] for W, _ in inits]) for layer in range(3)], T([v for _, v in inits]),
+                               T([X for X, _ in data]), T([y for _, y in data]), eta=etas, steps=25, batch_size=4,
+                               seeds=[7, 8, 9], residual_c=c)
+    for s, ((X, y), (Ws, v)) in enumerate(zip(data, inits)):
+        Wt = [torch.tensor(W) for W in Ws]
+        net = ov.DeepReLUNet(Wt, torch.tensor(v)) if c is None else ex.ResidualReLUNet(Wt, torch.tensor(v), c=c)
+        run = train_model(net, torch.tensor(X), y, eta=etas[s], steps=25, loss="logistic", batch_size=4, seed=7 + s,
+                          record_every=25, track_kernel=False)
+        np.testing.assert_allclose(out["loss"][s], run.loss, rtol=1e-10)
+        np.testing.assert_allclose(out["f"][s], net(torch.tensor(X)).detach().numpy(), rtol=1e-8, atol=1e-10)
+    assert np.all(out["diverged_at"] == -1)
+
+
+def test_batched_sgd_stops_a_diverging_run_and_keeps_the_others():
+    from ovptools.experiments.part3.common import batched_logistic_sgd
+
+    X, y = ov.separated_data(16, 6, phi=0.1, seed=0)
+    Ws, v = ov.init_deep(6, 32, 6, seed=0)
+    T = lambda a: torch.tensor(np.array(a))  # noqa: E731
+    out = batched_logistic_sgd([T([W, W]) for W in Ws], T([v, v]), T([X, X]), T([y, y]), eta=[1e-3, 10.0],
+                               steps=40, batch_size=8, seeds=[0, 0], loss_every=4)
+    assert out["diverged_at"][0] == -1 and out["loss"][0, -1] < out["loss"][0, 0]
+    assert out["diverged_at"][1] > 0 and out["diverged_at"][1] % 4 == 0  # found at a checked step
+    assert np.isnan(out["loss"][1, -1])
 
 
 @pytest.mark.parametrize("depth, c", [(1, 1.0), (2, 0.7), (4, 2.0)])
@@ -88,14 +163,21 @@ def test_residual_net_rejects_bad_input():
 
 
 def test_plain_kernel_grows_with_depth_and_the_residual_kernel_does_not():
-    out = ex.plain_vs_residual(depths=(4, 16), m=64, n=16, d=6, steps=20, seed=0, device="cpu")
+    out = ex.plain_vs_residual(depths=(4, 16), m=64, n=16, d=6, steps=20, seed=0, seeds=2, device="cpu")
     shallow, deep = out["results"]
-    ratio = [r["lam_max"]["plain"] / r["lam_max"]["residual"] for r in (shallow, deep)]
+    ratio = [np.median(r["lam_max"]["plain"] / r["lam_max"]["residual"]) for r in (shallow, deep)]
     assert ratio[1] > 1.5 * ratio[0], ratio  # one m-sized kernel term per plain layer: the gap grows with L
-    assert 0.5 < deep["lam_max"]["residual"] / shallow["lam_max"]["residual"] < 1.5  # blocks scaled by c/L
-    assert deep["eta"]["plain"] < deep["eta"]["residual"]
+    res = deep["lam_max"]["residual"] / shallow["lam_max"]["residual"]
+    assert np.all((0.5 < res) & (res < 1.5)), res  # blocks scaled by c/L
+    assert np.all(deep["eta"]["plain"] < deep["eta"]["residual"])
     run = deep["runs"]["residual"]
-    assert run["diverged_at"] is None and run["loss"] < run["loss0"]
+    assert run["loss"].shape == (2,) and run["curve"].shape == (2, 21)
+    assert np.all(run["diverged_at"] == -1) and np.all(run["loss"] < run["loss0"])
+    # draw s is the single run with seed s
+    one = ex.plain_vs_residual(depths=(16,), m=64, n=16, d=6, steps=20, seed=1, device="cpu")["results"][0]
+    np.testing.assert_allclose(one["lam_max"]["plain"], deep["lam_max"]["plain"][1:], rtol=1e-6)
+    np.testing.assert_allclose(one["runs"]["plain_own_step"]["curve"], deep["runs"]["plain_own_step"]["curve"][1:],
+                               rtol=1e-4)
 
 
 def test_width_bounds():
@@ -104,6 +186,12 @@ def test_width_bounds():
     assert ex.zou_width_bound(64, 2, 0.1) / ex.zou_width_bound(64, 1, 0.1) == pytest.approx(2.0**38)
     assert ex.du_lee_resnet_width_bound(10, 1, 1.0) == pytest.approx(1e4)
     assert ex.du_lee_resnet_width_bound(10, 2, 0.5) == pytest.approx(1e4 * 16 / 64)
+    # λ₀ of the last block carries (c/H)²: with it the condition grows like n⁴H² (m = O(n⁴L²))
+    assert ex.du_lee_lambda0(0.2, 4, c=2.0) == pytest.approx(0.2 / 4)
+    bounds = [ex.du_lee_resnet_width_bound(64, H, ex.du_lee_lambda0(0.07, H)) for H in (2, 4, 8)]
+    np.testing.assert_allclose(bounds, [64**4 * H**2 / 0.07**4 for H in (2, 4, 8)], rtol=1e-12)
+    with pytest.raises(ValueError, match="lam_min"):
+        ex.du_lee_lambda0(0.0, 3)
     with pytest.raises(ValueError, match="phi"):
         ex.zou_width_bound(10, 2, 0.0)
     with pytest.raises(ValueError, match="lam0"):

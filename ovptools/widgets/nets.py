@@ -78,7 +78,8 @@ def two_layer_demo(*, d: int = 50, steps: int = 100, seed: int = 0, device: str 
 def deep_demo(*, n: int = 32, d: int = 8, steps: int = 40, seed: int = 0, device: str = "auto"):
     r"""Full-batch GD on the logistic loss of Zou et al.'s deep ReLU net (:func:`ovptools.init_deep`, v
     fixed) on φ-separated data: sliders for the width m, the depth L and the step as a multiple of
-    η₀ = 4/(m·λ_max(Θ_L)) (Θ_L the infinite-width NTK; about the largest stable step). Left: the
+    η₀ = 4/(m·λ_max(Θ_L)) (Θ_L the infinite-width NTK; η₀ ≈ 2/λ_max(K), a quarter of the largest stable step
+    8/λ_max(K) at initialization). Left: the
     loss Σ_i log(1 + e^{−y_i f(x_i)}). Right: the relative change ‖W_l(k) − W_l(0)‖_F/‖W_l(0)‖_F of
     every layer along the run: wide nets move less, the m×m layers less than the d×m first one.
     """

@@ -27,6 +27,7 @@ from .practical import (
 )
 from .residual import (
     ResidualReLUNet,
+    du_lee_lambda0,
     du_lee_resnet_width_bound,
     ntk_timing,
     plain_vs_residual,
@@ -41,6 +42,7 @@ __all__ = [
     "condition_number_speed",
     "deep_lazy_training",
     "digits_memorization",
+    "du_lee_lambda0",
     "du_lee_resnet_width_bound",
     "hessian_at_minimum",
     "min_interpolating_width",

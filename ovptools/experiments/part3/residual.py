@@ -4,7 +4,6 @@ layer-wise NTK's speed against torch.func."""
 from __future__ import annotations
 
 import math
-import re
 import time
 from collections.abc import Sequence
 
@@ -23,9 +22,7 @@ from ..._validate import (
 from ...data import separated_data
 from ...kernels import empirical_ntk
 from ...models import DeepReLUNet, init_deep, relu
-from ...train.engine import DivergenceError
-from ...train.nets import train_model
-from .common import few_threads
+from .common import batched_logistic_sgd, few_threads
 
 
 class ResidualReLUNet(nn.Module):
@@ -77,20 +74,6 @@ def residual_ntk(net: ResidualReLUNet, X: ArrayLike) -> torch.Tensor:
     return K
 
 
-def _train_or_diverge(net: nn.Module, X, y, eta: float, steps: int, batch_size: int, seed: int) -> dict:
-    """Train ``net`` in place; a divergence is recorded (its iteration) instead of raised."""
-    try:
-        run = train_model(net, X, y, eta=eta, steps=steps, loss="logistic", batch_size=batch_size, seed=seed,
-                          record_every=steps, track_kernel=False)
-    except DivergenceError as err:
-        at = re.search(r"iteration (\d+)", str(err))
-        return {"loss": np.nan, "accuracy": np.nan, "diverged_at": int(at.group(1)) if at else -1}
-    with torch.no_grad():
-        f = net(as_tensor(X, "X", dtype=net.v.dtype, device=net.v.device)).cpu().numpy()
-    return {"loss": float(run.loss[-1]), "loss0": float(run.loss[0]), "accuracy": float(np.mean(np.sign(f) == y)),
-            "output_max": float(np.abs(f).max()), "diverged_at": None, "curve": run.loss}
-
-
 def plain_vs_residual(
     depths=(20, 50),
     *,
@@ -102,44 +85,71 @@ def plain_vs_residual(
     batch_size: int = 16,
     c: float = 1.0,
     seed: int = 0,
+    seeds: int = 1,
+    loss_every: int = 1,
     device: str | torch.device = "auto",
 ) -> dict:
     r"""The plain deep net against the residual net (:class:`ResidualReLUNet`) at the same depth L,
     width m and initial weights, minibatch SGD on the logistic loss of separated data.
 
-    At each depth: the tangent kernels at initialization (layer-wise) give λ_max and the condition
+    At each depth and for each of ``seeds`` draws s (data, initial weights and minibatch order from
+    ``seed + s``): the tangent kernels at initialization (layer-wise) give λ_max and the condition
     number λ_max/λ_min of each net; then both nets train with the residual net's step
     η_res = 1/λ_max(K_res(0)) ("same step"), and the plain net also with its own η = 1/λ_max(K_plain(0)).
-    Returns per depth: ``lam_max``, ``cond`` (dicts keyed ``plain``/``residual``), and ``runs``: dicts
-    keyed ``residual``, ``plain_same_step``, ``plain_own_step`` with the first and final loss (``loss0``,
-    ``loss``), the training accuracy, the largest |f(x_i)| at the end (``output_max``) and the loss curve, or
-    the iteration at which training diverged (``diverged_at``), plus the steps ``eta``.
+    The draws train together as batched runs (:func:`.common.batched_logistic_sgd`); the full-batch loss
+    is evaluated every ``loss_every`` steps, so a divergence is detected within that many steps.
+    Returns per depth: ``lam_max``, ``cond`` and ``eta`` (dicts keyed ``plain``/``residual`` of arrays over
+    the draws), and ``runs``: dicts keyed ``residual``, ``plain_same_step``, ``plain_own_step`` of arrays
+    over the draws: the first and final loss (``loss0``, ``loss``; NaN after a divergence), the training
+    accuracy, the largest |f(x_i)| at the end (``output_max``), the step at which the run diverged
+    (``diverged_at``, −1 for none) and the loss curves (``curve``, draws × (steps + 1)).
     """
     depths = [check_count(L, "depths", minimum=2) for L in depths]
     m, n, d = check_count(m, "m"), check_count(n, "n"), check_count(d, "d")
-    X, y = separated_data(n, d, phi=check_positive(phi, "phi"), seed=seed)
+    seeds, phi = check_count(seeds, "seeds"), check_positive(phi, "phi")
     dev = resolve_device(device, torch.float32)
-    Xt = torch.as_tensor(X, dtype=torch.float32, device=dev)
+    on = {"dtype": torch.float32, "device": dev}
+    data = [separated_data(n, d, phi=phi, seed=seed + s) for s in range(seeds)]
+    Xs = torch.as_tensor(np.stack([X for X, _ in data]), **on)
+    ys = torch.as_tensor(np.stack([y for _, y in data]), **on)
+    y_np = ys.cpu().numpy()
     results = []
-    with few_threads(n * m * m, device):
+    with few_threads(seeds * n * m * m, device):
         for L in depths:
-            Ws, v = init_deep(d, m, L, seed=seed + L)
-            Wt = [torch.as_tensor(W, dtype=torch.float32, device=dev) for W in Ws]
-            vt = torch.as_tensor(v, dtype=torch.float32, device=dev)
-            res_net = ResidualReLUNet(Wt, vt, c=c)
-            spectra = {"plain": torch.linalg.eigvalsh(empirical_ntk(Wt, vt, Xt).double()).cpu().numpy(),
-                       "residual": torch.linalg.eigvalsh(residual_ntk(res_net, Xt).double()).cpu().numpy()}
-            lam_max = {k: float(e[-1]) for k, e in spectra.items()}
-            eta = {"residual": 1.0 / lam_max["residual"], "plain": 1.0 / lam_max["plain"]}
-            def fit(net, step):
-                return _train_or_diverge(net, Xt, y, step, steps, batch_size, seed)
-
-            runs = {"residual": fit(res_net, eta["residual"]),
-                    "plain_same_step": fit(DeepReLUNet(Wt, vt), eta["residual"]),
-                    "plain_own_step": fit(DeepReLUNet(Wt, vt), eta["plain"])}
-            cond = {k: float(e[-1] / e[0]) for k, e in spectra.items()}
+            inits = [init_deep(d, m, L, seed=seed + s + L) for s in range(seeds)]
+            Ws = [torch.as_tensor(np.stack([W[layer] for W, _ in inits]), **on) for layer in range(L)]
+            v = torch.as_tensor(np.stack([v for _, v in inits]), **on)
+            spectra: dict[str, list] = {"plain": [], "residual": []}
+            for s in range(seeds):
+                Wt = [W[s] for W in Ws]
+                spectra["plain"].append(torch.linalg.eigvalsh(empirical_ntk(Wt, v[s], Xs[s]).double()).cpu().numpy())
+                res_net = ResidualReLUNet(Wt, v[s], c=c)
+                spectra["residual"].append(torch.linalg.eigvalsh(residual_ntk(res_net, Xs[s]).double()).cpu().numpy())
+            lam_max = {k: np.array([e[-1] for e in es]) for k, es in spectra.items()}
+            cond = {k: np.array([e[-1] / e[0] for e in es]) for k, es in spectra.items()}
+            eta = {k: 1.0 / lam for k, lam in lam_max.items()}
+            order = [seed + s for s in range(seeds)]
+            common = {"steps": steps, "batch_size": batch_size, "loss_every": loss_every}
+            res = batched_logistic_sgd(Ws, v, Xs, ys, eta=eta["residual"], seeds=order, residual_c=c, **common)
+            two = lambda t: torch.cat([t, t])  # noqa: E731  (the plain net at two steps, batched together)
+            plain = batched_logistic_sgd([two(W) for W in Ws], two(v), two(Xs), two(ys),
+                                         eta=np.concatenate([eta["residual"], eta["plain"]]), seeds=order * 2, **common)
+            runs = {"residual": _summary(res, y_np, slice(0, seeds)),
+                    "plain_same_step": _summary(plain, y_np, slice(0, seeds)),
+                    "plain_own_step": _summary(plain, y_np, slice(seeds, 2 * seeds))}
             results.append({"depth": L, "lam_max": lam_max, "cond": cond, "eta": eta, "runs": runs})
-    return {"m": m, "n": n, "c": c, "steps": steps, "results": results}
+    return {"m": m, "n": n, "c": c, "steps": steps, "seeds": seeds, "results": results}
+
+
+def _summary(run: dict, y: np.ndarray, rows: slice) -> dict:
+    """Per-draw results of the batched runs ``rows``; NaN for the final values of a diverged run."""
+    diverged = run["diverged_at"][rows]
+    f = run["f"][rows]
+    ok = diverged < 0
+    return {"loss0": run["loss"][rows, 0], "loss": run["loss"][rows, -1],
+            "accuracy": np.where(ok, np.mean(np.sign(f) == y, axis=1), np.nan),
+            "output_max": np.where(ok, np.abs(f).max(axis=1), np.nan),
+            "diverged_at": diverged, "curve": run["loss"][rows]}
 
 
 def zou_width_bound(n: int, depth: int, phi: float) -> float:
@@ -149,10 +159,20 @@ def zou_width_bound(n: int, depth: int, phi: float) -> float:
 
 
 def du_lee_resnet_width_bound(n: int, depth: int, lam0: float) -> float:
-    r"""Du, Lee et al.'s width condition for the residual net, m = Ω(n⁴/(λ₀⁴H⁶)) with H = ``depth``
-    and λ₀ the least eigenvalue of their limiting Gram matrix, evaluated with constant 1."""
+    r"""The leading term of Du, Lee et al.'s width condition for the residual net, m = Ω(n⁴/(λ₀⁴H⁶)) with
+    H = ``depth``, evaluated with constant 1. Their λ₀ is the least eigenvalue of the limiting Gram matrix
+    K^(H) of the last block, which carries the block factor (c_res/H)²: pass λ₀ of that order (see
+    :func:`du_lee_lambda0`), and the condition grows like n⁴H², not falls like H⁻⁶."""
     n, depth, lam0 = check_count(n, "n"), check_count(depth, "depth"), check_positive(lam0, "lam0")
     return float(n**4 / (lam0**4 * depth**6))
+
+
+def du_lee_lambda0(lam_min: float, depth: int, c: float = 1.0) -> float:
+    r"""A stand-in for λ₀ = λ_min(K^(H)) of Du, Lee et al.'s residual net: (c/H)²·``lam_min``, where
+    ``lam_min`` is the least eigenvalue of a depth-free Gram matrix (e.g. λ_min(H∞) of the data) and the
+    factor (c/H)² is the scale of the last block's term (their blocks are scaled by c_res/H)."""
+    lam_min, depth, c = check_positive(lam_min, "lam_min"), check_count(depth, "depth"), check_positive(c, "c")
+    return float((c / depth) ** 2 * lam_min)
 
 
 def ntk_timing(
