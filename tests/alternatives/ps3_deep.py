@@ -233,4 +233,52 @@ ALTERNATIVES = {
             "    return np.fromiter(ratios, dtype=float, count=len(Ws0))\n"
         ),
     },
+    "ntk_drift": {
+        'its own Jacobian, row by row in numpy, no call to empirical_ntk': (
+            'def ntk_drift(Ws0, Wsk, v, X):\n'
+            '    def kernel(Ws):\n'
+            '        J = []\n'
+            '        for x in X:\n'
+            '            hs, ds = [x], []\n'
+            '            for W in Ws:\n'
+            '                z = hs[-1] @ W\n'
+            '                ds.append((z >= 0).astype(float))\n'
+            '                hs.append(np.maximum(z, 0.0))\n'
+            '            g = ds[-1] * v\n'
+            '            row = [np.outer(hs[-2], g)]\n'
+            '            for l in range(len(Ws) - 2, -1, -1):\n'
+            '                g = (Ws[l + 1] @ g) * ds[l]\n'
+            '                row.insert(0, np.outer(hs[l], g))\n'
+            '            J.append(np.concatenate([r.ravel() for r in row]))\n'
+            '        J = np.array(J)\n'
+            '        return J @ J.T\n'
+            '    K0 = kernel(Ws0)\n'
+            '    d0 = np.sqrt(np.sum(K0 ** 2))\n'
+            '    if d0 == 0:\n'
+            "        raise ValueError('ntk_drift: K at Ws0 is 0, the relative drift is undefined')\n"
+            '    return np.sqrt(np.sum((kernel(Wsk) - K0) ** 2)) / d0\n'
+        ),
+        'torch autograd with clamp(min=0), float64': (
+            'import torch\n'
+            '\n'
+            '\n'
+            'def ntk_drift(Ws0, Wsk, v, X):\n'
+            '    def kernel(Ws):\n'
+            '        Wt = [torch.tensor(W, requires_grad=True) for W in Ws]\n'
+            '        rows = []\n'
+            '        for x in torch.tensor(X):\n'
+            '            h = x\n'
+            '            for W in Wt:\n'
+            '                h = torch.clamp(h @ W, min=0)\n'
+            '            grads = torch.autograd.grad(h @ torch.tensor(v), Wt, allow_unused=True)\n'
+            '            grads = [torch.zeros_like(W) if g is None else g for g, W in zip(grads, Wt)]\n'
+            '            rows.append(torch.cat([g.reshape(-1) for g in grads]))\n'
+            '        J = torch.stack(rows)\n'
+            '        return J @ J.T\n'
+            '    K0 = kernel(Ws0)\n'
+            '    if torch.count_nonzero(K0) == 0:\n'
+            "        raise ValueError('ntk_drift needs a nonzero kernel at Ws0')\n"
+            '    return (torch.linalg.matrix_norm(kernel(Wsk) - K0) / torch.linalg.matrix_norm(K0)).item()\n'
+        ),
+    },
 }

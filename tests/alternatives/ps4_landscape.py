@@ -78,48 +78,95 @@ ALTERNATIVES = {
             "    return (w / torch.linalg.vector_norm(w)).numpy()\n"
         ),
     },
-    "saddle_escape_steps": {
-        "the factored update y (1 + eta - eta y^2), symmetry |eps|": (
-            "def saddle_escape_steps(eta, eps, threshold, max_steps=10**6):\n"
-            "    if eps == 0:\n"
-            "        raise ValueError('eps = 0 is the saddle itself: GD never escapes')\n"
-            "    y = abs(eps)\n"
-            "    for k in range(max_steps + 1):\n"
-            "        if y >= threshold:\n"
-            "            return k\n"
-            "        y = y * (1 + eta - eta * y * y)\n"
-            "    raise RuntimeError('no escape within max_steps')\n"
+    "factorization_escape_steps": {
+        'a while loop with the loss as a helper, numpy pairs': (
+            'def factorization_escape_steps(eta, eps, tol, max_steps=10**6):\n'
+            '    if eps == 0:\n'
+            "        raise ValueError('eps must be nonzero: (0, 0) is the saddle and GD stays there')\n"
+            '    if not tol > 0:\n'
+            "        raise ValueError('tol must be > 0')\n"
+            '    loss = lambda p: 0.5 * (p[0] * p[1] - 1) ** 2\n'
+            '    p = np.array([eps, 0.0])\n'
+            '    k = 0\n'
+            '    while loss(p) > tol:\n'
+            '        if k >= max_steps:\n'
+            "            raise RuntimeError(f'still above tol after {max_steps} steps')\n"
+            '        r = p[0] * p[1] - 1\n'
+            '        p = p - eta * r * p[::-1]\n'
+            '        k += 1\n'
+            '    return k\n'
         ),
-        "GD on the 2-D point with numpy": (
-            "def saddle_escape_steps(eta, eps, threshold, max_steps=10**6):\n"
-            "    if eps == 0:\n"
-            "        raise ValueError('eps must be nonzero')\n"
-            "    p = np.array([0.0, eps])\n"
-            "    grad = lambda p: np.array([p[0], p[1] ** 3 - p[1]])\n"
-            "    steps = 0\n"
-            "    while abs(p[1]) < threshold:\n"
-            "        if steps >= max_steps:\n"
-            "            raise RuntimeError('max_steps reached')\n"
-            "        p = p - eta * grad(p)\n"
-            "        steps += 1\n"
-            "    return steps\n"
+        'torch autograd for the gradient, float64': (
+            'import torch\n'
+            '\n'
+            '\n'
+            'def factorization_escape_steps(eta, eps, tol, max_steps=10**6):\n'
+            '    if eps == 0:\n'
+            "        raise ValueError('eps = 0: GD never leaves the saddle')\n"
+            '    if tol <= 0:\n'
+            "        raise ValueError('tol has to be positive')\n"
+            '    p = torch.tensor([eps, 0.0], dtype=torch.float64)\n'
+            '    for k in range(max_steps + 1):\n'
+            '        q = p.clone().requires_grad_(True)\n'
+            '        f = 0.5 * (q[0] * q[1] - 1) ** 2\n'
+            '        if f.item() <= tol:\n'
+            '            return k\n'
+            '        (g,) = torch.autograd.grad(f, q)\n'
+            '        p = (q - eta * g).detach()\n'
+            "    raise RuntimeError('max_steps reached')\n"
         ),
-        "torch autograd for the gradient, float64": (
-            "import torch\n\n\n"
-            "def saddle_escape_steps(eta, eps, threshold, max_steps=10**6):\n"
-            "    if eps == 0:\n"
-            "        raise ValueError('GD from eps = 0 stays at the saddle')\n"
-            "    p = torch.tensor([0.0, eps], dtype=torch.float64)\n"
-            "    k = 0\n"
-            "    while abs(p[1].item()) < threshold:\n"
-            "        if k == max_steps:\n"
-            "            raise RuntimeError('no escape')\n"
-            "        q = p.clone().requires_grad_(True)\n"
-            "        f = 0.5 * q[0] ** 2 + 0.25 * q[1] ** 4 - 0.5 * q[1] ** 2\n"
-            "        (g,) = torch.autograd.grad(f, q)\n"
-            "        p = (q - eta * g).detach()\n"
-            "        k += 1\n"
-            "    return k\n"
+        'the symmetric and antisymmetric coordinates s = u + v, t = u - v': (
+            'def factorization_escape_steps(eta, eps, tol, max_steps=10**6):\n'
+            '    if eps == 0:\n'
+            "        raise ValueError('eps == 0 is the saddle point itself')\n"
+            '    if tol <= 0:\n'
+            "        raise ValueError('tol must be positive')\n"
+            '    u, v, k = eps, 0.0, 0\n'
+            '    while True:\n'
+            '        r = u * v - 1\n'
+            '        if r * r / 2 <= tol:\n'
+            '            return k\n'
+            '        if k == max_steps:\n'
+            "            raise RuntimeError('no convergence within max_steps')\n"
+            '        s, t = (u + v) * (1 - eta * r), (u - v) * (1 + eta * r)\n'
+            '        u, v = (s + t) / 2, (s - t) / 2\n'
+            '        k += 1\n'
+        ),
+    },
+    "gd_limit": {
+        'least squares on the correction (lstsq)': (
+            'def gd_limit(X, y, w0):\n'
+            '    delta = np.linalg.lstsq(X, y - X @ w0, rcond=None)[0]\n'
+            '    return w0 + delta\n'
+        ),
+        'min-norm interpolant plus the null-space projection of w0, via X X^T': (
+            'def gd_limit(X, y, w0):\n'
+            '    G = X @ X.T\n'
+            '    min_norm = X.T @ np.linalg.solve(G, y)\n'
+            '    null_part = w0 - X.T @ np.linalg.solve(G, X @ w0)\n'
+            '    return min_norm + null_part\n'
+        ),
+        'run GD with the optimal constant step until it stops changing': (
+            'def gd_limit(X, y, w0):\n'
+            '    ev = np.linalg.eigvalsh(X @ X.T)\n'
+            '    eta = 2 / (ev[0] + ev[-1])\n'
+            '    w = w0.astype(np.float64).copy()\n'
+            '    for _ in range(200_000):\n'
+            '        step = eta * (X.T @ (X @ w - y))\n'
+            '        w = w - step\n'
+            '        if np.linalg.norm(step) <= 1e-13 * max(1.0, np.linalg.norm(w)):\n'
+            '            break\n'
+            '    return w\n'
+        ),
+        'torch: QR of X^T': (
+            'import torch\n'
+            '\n'
+            '\n'
+            'def gd_limit(X, y, w0):\n'
+            '    Xt, yt, wt = (torch.from_numpy(a) for a in (X, y, w0))\n'
+            '    Q, R = torch.linalg.qr(Xt.T)\n'
+            '    z = torch.linalg.solve_triangular(R.T, (yt - Xt @ wt).unsqueeze(1), upper=False).squeeze(1)\n'
+            '    return (wt + Q @ z).numpy()\n'
         ),
     },
 }

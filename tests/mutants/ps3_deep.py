@@ -329,6 +329,57 @@ MUTANTS = {
             "    return float(np.sqrt(num / sum(np.sum(W0**2) for W0 in Ws0)))\n"
         ),
     },
+    "ntk_drift": {
+        'the drift not normalized': (
+            'def ntk_drift(Ws0, Wsk, v, X):\n'
+            '    K0, K1 = empirical_ntk(Ws0, v, X), empirical_ntk(Wsk, v, X)\n'
+            '    if not np.any(K0):\n'
+            "        raise ValueError('K(0) is zero')\n"
+            '    return float(np.linalg.norm(K1 - K0))\n'
+        ),
+        'normalized by the trained kernel K(k)': (
+            'def ntk_drift(Ws0, Wsk, v, X):\n'
+            '    K0, K1 = empirical_ntk(Ws0, v, X), empirical_ntk(Wsk, v, X)\n'
+            '    if not np.any(K0):\n'
+            "        raise ValueError('K(0) is zero')\n"
+            '    return float(np.linalg.norm(K1 - K0) / np.linalg.norm(K1))\n'
+        ),
+        'the spectral norm instead of the Frobenius norm': (
+            'def ntk_drift(Ws0, Wsk, v, X):\n'
+            '    K0, K1 = empirical_ntk(Ws0, v, X), empirical_ntk(Wsk, v, X)\n'
+            '    if not np.any(K0):\n'
+            "        raise ValueError('K(0) is zero')\n"
+            '    return float(np.linalg.norm(K1 - K0, 2) / np.linalg.norm(K0, 2))\n'
+        ),
+        'the mean of the entrywise relative changes': (
+            'def ntk_drift(Ws0, Wsk, v, X):\n'
+            '    K0, K1 = empirical_ntk(Ws0, v, X), empirical_ntk(Wsk, v, X)\n'
+            '    if not np.any(K0):\n'
+            "        raise ValueError('K(0) is zero')\n"
+            '    return float(np.mean(np.abs(K1 - K0) / np.abs(K0)))\n'
+        ),
+        "the last layer's kernel term alone": (
+            'def _last_layer_kernel(Ws, v, X):\n'
+            '    h = X\n'
+            '    for W in Ws[:-1]:\n'
+            '        h = np.maximum(h @ W, 0.0)\n'
+            '    g = (h @ Ws[-1] >= 0) * v\n'
+            '    return (h @ h.T) * (g @ g.T)\n'
+            '\n'
+            '\n'
+            'def ntk_drift(Ws0, Wsk, v, X):\n'
+            '    K0, K1 = _last_layer_kernel(Ws0, v, X), _last_layer_kernel(Wsk, v, X)\n'
+            '    if not np.any(K0):\n'
+            "        raise ValueError('K(0) is zero')\n"
+            '    return float(np.linalg.norm(K1 - K0) / np.linalg.norm(K0))\n'
+        ),
+        'no ValueError when K(0) = 0 (nan)': (
+            'def ntk_drift(Ws0, Wsk, v, X):\n'
+            '    K0, K1 = empirical_ntk(Ws0, v, X), empirical_ntk(Wsk, v, X)\n'
+            "    with np.errstate(divide='ignore', invalid='ignore'):\n"
+            '        return float(np.linalg.norm(K1 - K0) / np.linalg.norm(K0))\n'
+        ),
+    },
 }
 
 HIDDEN_ONLY = ("relative_layer_change", "normalized by the final weights")

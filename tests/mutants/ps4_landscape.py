@@ -109,85 +109,137 @@ MUTANTS = {
             "    return res.x / np.linalg.norm(res.x)\n"
         ),
     },
-    "saddle_escape_steps": {
-        "the linearized count log(threshold/eps)/log(1+eta)": (
-            "def saddle_escape_steps(eta, eps, threshold, max_steps=10**6):\n"
-            "    if eps == 0:\n"
+    "factorization_escape_steps": {
+        'the linearized escape count': (
+            'def factorization_escape_steps(eta, eps, tol, max_steps=10**6):\n'
+            '    if eps == 0:\n'
             "        raise ValueError('eps = 0: GD stays at the saddle')\n"
-            "    if abs(eps) >= threshold:\n"
-            "        return 0\n"
-            "    return int(np.ceil(np.log(threshold / abs(eps)) / np.log(1 + eta)))\n"
+            '    if tol <= 0:\n'
+            "        raise ValueError('tol must be positive')\n"
+            '    if 0.5 >= tol:\n'
+            '        return 0\n'
+            '    return int(np.ceil(np.log(2 * np.sqrt(1 - np.sqrt(2 * tol)) / abs(eps)) / np.log(1 + eta)))\n'
         ),
-        "off by one (counts y_0 as a step)": (
-            "def saddle_escape_steps(eta, eps, threshold, max_steps=10**6):\n"
-            "    if eps == 0:\n"
+        'v updated from the new u (Gauss-Seidel)': (
+            'def factorization_escape_steps(eta, eps, tol, max_steps=10**6):\n'
+            '    if eps == 0:\n'
             "        raise ValueError('eps = 0: GD stays at the saddle')\n"
-            "    y, k = eps, 1\n"
-            "    while abs(y) < threshold and k <= max_steps:\n"
-            "        y = y - eta * (y**3 - y)\n"
-            "        k += 1\n"
-            "    if abs(y) < threshold:\n"
-            "        raise RuntimeError('not escaped')\n"
-            "    return k if k > 1 else 0\n"
+            '    if tol <= 0:\n'
+            "        raise ValueError('tol must be positive')\n"
+            '    u, v = float(eps), 0.0\n'
+            '    for k in range(max_steps + 1):\n'
+            '        if 0.5 * (u * v - 1) ** 2 <= tol:\n'
+            '            return k\n'
+            '        u = u - eta * v * (u * v - 1)\n'
+            '        v = v - eta * u * (u * v - 1)\n'
+            "    raise RuntimeError('not converged')\n"
         ),
-        "y_k >= threshold without the absolute value": (
-            "def saddle_escape_steps(eta, eps, threshold, max_steps=10**6):\n"
-            "    if eps == 0:\n"
+        '|uv - 1| <= tol instead of the loss': (
+            'def factorization_escape_steps(eta, eps, tol, max_steps=10**6):\n'
+            '    if eps == 0:\n'
             "        raise ValueError('eps = 0: GD stays at the saddle')\n"
-            "    y, k = eps, 0\n"
-            "    while y < threshold:\n"
-            "        if k == max_steps:\n"
-            "            raise RuntimeError('not escaped')\n"
-            "        y = y - eta * (y**3 - y)\n"
-            "        k += 1\n"
-            "    return k\n"
+            '    if tol <= 0:\n'
+            "        raise ValueError('tol must be positive')\n"
+            '    u, v = float(eps), 0.0\n'
+            '    for k in range(max_steps + 1):\n'
+            '        if abs(u * v - 1) <= tol:\n'
+            '            return k\n'
+            '        r = u * v - 1\n'
+            '        u, v = u - eta * v * r, v - eta * u * r\n'
+            "    raise RuntimeError('not converged')\n"
         ),
-        "> instead of >=": (
-            "def saddle_escape_steps(eta, eps, threshold, max_steps=10**6):\n"
-            "    if eps == 0:\n"
+        'off by one (counts the start as step 1)': (
+            'def factorization_escape_steps(eta, eps, tol, max_steps=10**6):\n'
+            '    if eps == 0:\n'
             "        raise ValueError('eps = 0: GD stays at the saddle')\n"
-            "    y, k = eps, 0\n"
-            "    while abs(y) <= threshold:\n"
-            "        if k == max_steps:\n"
-            "            raise RuntimeError('not escaped')\n"
-            "        y = y - eta * (y**3 - y)\n"
-            "        k += 1\n"
-            "    return k\n"
+            '    if tol <= 0:\n'
+            "        raise ValueError('tol must be positive')\n"
+            '    u, v = float(eps), 0.0\n'
+            '    for k in range(max_steps + 1):\n'
+            '        r = u * v - 1\n'
+            '        if 0.5 * r * r <= tol:\n'
+            '            return k + 1 if k else 0\n'
+            '        u, v = u - eta * v * r, v - eta * u * r\n'
+            "    raise RuntimeError('not converged')\n"
         ),
-        "a step taken before the first test (never returns 0)": (
-            "def saddle_escape_steps(eta, eps, threshold, max_steps=10**6):\n"
-            "    if eps == 0:\n"
+        '< instead of <=': (
+            'def factorization_escape_steps(eta, eps, tol, max_steps=10**6):\n'
+            '    if eps == 0:\n'
             "        raise ValueError('eps = 0: GD stays at the saddle')\n"
-            "    y, k = eps, 0\n"
-            "    while True:\n"
-            "        y = y - eta * (y**3 - y)\n"
-            "        k += 1\n"
-            "        if abs(y) >= threshold:\n"
-            "            return k\n"
-            "        if k >= max_steps:\n"
-            "            raise RuntimeError('not escaped')\n"
+            '    if tol <= 0:\n'
+            "        raise ValueError('tol must be positive')\n"
+            '    u, v = float(eps), 0.0\n'
+            '    for k in range(max_steps + 1):\n'
+            '        r = u * v - 1\n'
+            '        if 0.5 * r * r < tol:\n'
+            '            return k\n'
+            '        u, v = u - eta * v * r, v - eta * u * r\n'
+            "    raise RuntimeError('not converged')\n"
         ),
-        "no ValueError for eps = 0 (runs into the step cap)": (
-            "def saddle_escape_steps(eta, eps, threshold, max_steps=10**6):\n"
-            "    y, k = eps, 0\n"
-            "    while abs(y) < threshold:\n"
-            "        if k == max_steps:\n"
-            "            raise RuntimeError('not escaped')\n"
-            "        y = y - eta * (y**3 - y)\n"
-            "        k += 1\n"
-            "    return k\n"
-        ),
-        "ignores max_steps (returns the cap instead of raising)": (
-            "def saddle_escape_steps(eta, eps, threshold, max_steps=10**6):\n"
-            "    if eps == 0:\n"
+        'the point after max_steps steps not checked (raises one step early)': (
+            'def factorization_escape_steps(eta, eps, tol, max_steps=10**6):\n'
+            '    if eps == 0:\n'
             "        raise ValueError('eps = 0: GD stays at the saddle')\n"
-            "    y, k = eps, 0\n"
-            "    while abs(y) < threshold and k < max_steps:\n"
-            "        y = y - eta * (y**3 - y)\n"
-            "        k += 1\n"
-            "    return k\n"
+            '    if tol <= 0:\n'
+            "        raise ValueError('tol must be positive')\n"
+            '    u, v = float(eps), 0.0\n'
+            '    for k in range(max_steps):\n'
+            '        r = u * v - 1\n'
+            '        if 0.5 * r * r <= tol:\n'
+            '            return k\n'
+            '        u, v = u - eta * v * r, v - eta * u * r\n'
+            "    raise RuntimeError('not converged')\n"
+        ),
+        'ignores max_steps (returns the cap instead of raising)': (
+            'def factorization_escape_steps(eta, eps, tol, max_steps=10**6):\n'
+            '    if eps == 0:\n'
+            "        raise ValueError('eps = 0: GD stays at the saddle')\n"
+            '    if tol <= 0:\n'
+            "        raise ValueError('tol must be positive')\n"
+            '    u, v, k = float(eps), 0.0, 0\n'
+            '    while 0.5 * (u * v - 1) ** 2 > tol and k < max_steps:\n'
+            '        r = u * v - 1\n'
+            '        u, v = u - eta * v * r, v - eta * u * r\n'
+            '        k += 1\n'
+            '    return k\n'
+        ),
+        'no ValueError for eps = 0 or tol <= 0 (runs into the step cap)': (
+            'def factorization_escape_steps(eta, eps, tol, max_steps=10**6):\n'
+            '    u, v = float(eps), 0.0\n'
+            '    for k in range(max_steps + 1):\n'
+            '        r = u * v - 1\n'
+            '        if 0.5 * r * r <= tol:\n'
+            '            return k\n'
+            '        u, v = u - eta * v * r, v - eta * u * r\n'
+            "    raise RuntimeError('not converged')\n"
+        ),
+    },
+    "gd_limit": {
+        'the min-norm interpolant pinv(X) y, whatever w0 is': (
+            'def gd_limit(X, y, w0):\n'
+            '    return np.linalg.pinv(X) @ y\n'
+        ),
+        "w0 + pinv(X) y (w0's row-space part not removed)": (
+            'def gd_limit(X, y, w0):\n'
+            '    return w0 + np.linalg.pinv(X) @ y\n'
+        ),
+        'the null-space part of w0 alone (pinv(X) y dropped)': (
+            'def gd_limit(X, y, w0):\n'
+            '    return w0 - np.linalg.pinv(X) @ (X @ w0)\n'
+        ),
+        '200 GD steps with eta = 1/lambda_max (not converged)': (
+            'def gd_limit(X, y, w0):\n'
+            '    w, eta = w0.copy(), 1 / np.linalg.eigvalsh(X @ X.T)[-1]\n'
+            '    for _ in range(200):\n'
+            '        w = w - eta * X.T @ (X @ w - y)\n'
+            '    return w\n'
+        ),
+        'changes w0 in place (w0 += ...)': (
+            'def gd_limit(X, y, w0):\n'
+            '    w0 += np.linalg.pinv(X) @ (y - X @ w0)\n'
+            '    return w0\n'
         ),
     },
 }
-HIDDEN_ONLY = ("saddle_escape_steps", "> instead of >=")
-LEAF = "saddle_escape_steps"
+HIDDEN_ONLY = ("factorization_escape_steps", "v updated from the new u (Gauss-Seidel)")
+LEAF = "factorization_escape_steps"
