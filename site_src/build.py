@@ -207,10 +207,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=REPO / "site", help="output folder (default: site/)")
     ap.add_argument("--jobs", type=int, default=1, help="Sphinx worker processes (default: 1)")
+    ap.add_argument("--staging", type=Path, default=REPO / "build" / "site_src",
+                    help="scratch folder for the Sphinx sources (default: build/site_src/)")
     args = ap.parse_args(argv)
     if args.jobs < 1:
         ap.error(f"--jobs must be a positive integer, got {args.jobs}")
-    return build(args.out.resolve(), jobs=args.jobs)
+    return build(args.out.resolve(), jobs=args.jobs, staging=args.staging.resolve())
 
 
 if __name__ == "__main__":
