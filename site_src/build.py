@@ -183,20 +183,26 @@ def copy_mathjax(out: Path) -> None:
     shutil.copytree(src, dest)
 
 
-def build(out: Path, jobs: int = 1, staging: Path | None = None) -> int:
+def build(out: Path, jobs: int = 1, work: Path | None = None) -> int:
+    """Stage the sources in ``work``/src, build there (Sphinx and myst-nb keep their scratch files
+    beside the output, in ``work``), then move the HTML to ``out``."""
     from sphinx.cmd.build import build_main
 
-    staging = staging or REPO / "build" / "site_src"
+    work = work or REPO / "build" / "site"
     t0, c0 = time.perf_counter(), time.process_time()
-    staged = stage(staging)
-    if out.exists():
-        shutil.rmtree(out)
-    args = ["-b", "html", "-q", "-E", "-c", str(CONF_DIR), "-d", str(staging.parent / "site_doctrees"),
-            "-j", str(jobs), str(staging), str(out)]
+    staged = stage(work / "src")
+    html = work / "html"
+    for old in (html, out):
+        if old.exists():
+            shutil.rmtree(old)
+    args = ["-b", "html", "-q", "-E", "-c", str(CONF_DIR), "-d", str(work / "doctrees"),
+            "-j", str(jobs), str(work / "src"), str(html)]
     rc = build_main(args)
     if rc == 0:
-        copy_mathjax(out)
-        (out / ".nojekyll").touch()  # GitHub Pages: serve _static/ and _sources/ as they are
+        copy_mathjax(html)
+        (html / ".nojekyll").touch()  # GitHub Pages: serve _static/ and _sources/ as they are
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(html, out)
         pages = len(list(out.rglob("*.html")))
         print(f"site: {out} — {staged['notebooks']} notebooks in {staged['parts']} parts, {pages} HTML files, "
               f"{time.perf_counter() - t0:.1f} s wall, {time.process_time() - c0:.1f} s CPU (this process)")
@@ -207,12 +213,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=REPO / "site", help="output folder (default: site/)")
     ap.add_argument("--jobs", type=int, default=1, help="Sphinx worker processes (default: 1)")
-    ap.add_argument("--staging", type=Path, default=REPO / "build" / "site_src",
-                    help="scratch folder for the Sphinx sources (default: build/site_src/)")
+    ap.add_argument("--work", type=Path, default=REPO / "build" / "site",
+                    help="scratch folder for the sources and the build (default: build/site/)")
     args = ap.parse_args(argv)
     if args.jobs < 1:
         ap.error(f"--jobs must be a positive integer, got {args.jobs}")
-    return build(args.out.resolve(), jobs=args.jobs, staging=args.staging.resolve())
+    return build(args.out.resolve(), jobs=args.jobs, work=args.work.resolve())
 
 
 if __name__ == "__main__":

@@ -53,7 +53,7 @@ def built(tmp_path_factory):
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, str(REPO / "site_src" / "build.py"), "--out", str(out), "--staging", str(root / "src")],
+        [sys.executable, str(REPO / "site_src" / "build.py"), "--out", str(out), "--work", str(root / "work")],
         capture_output=True, text=True, timeout=600,
     )
     wall = time.perf_counter() - t0
