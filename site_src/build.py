@@ -92,17 +92,18 @@ def prepare_notebook(src: Path, rel: Path) -> dict:
             outputs.append({"output_type": "display_data", "metadata": {},
                             "data": {"text/markdown": LIVE_NOTE, "text/plain": LIVE_NOTE}})
         cell["outputs"] = outputs
-    link = {
-        "cell_type": "markdown", "metadata": {}, "id": "download-this-notebook",
-        "source": f"{{download}}`Download this notebook ({rel.name}) </_ipynb/{rel.as_posix()}>` "
-                  "to run it yourself (see *Run it yourself*).",
-    }
-    # after the title, so that the page keeps the notebook's first heading as its title
+    back = "../" * (len(rel.parts) - 1)
+    link = (f"{{download}}`Download this notebook ({rel.name}) </_ipynb/{rel.as_posix()}>` to run it yourself "
+            f"(see [Run it yourself]({back}run-it-yourself.md)).")
+    # right under the title, so that the page keeps the notebook's first heading as its title
     first = nb["cells"][0] if nb["cells"] else None
-    if first and first.get("cell_type") == "markdown" and "".join(first["source"]).lstrip().startswith("# "):
-        nb["cells"].insert(1, link)
+    text = "".join(first["source"]) if first and first.get("cell_type") == "markdown" else ""
+    if text.lstrip().startswith("# "):
+        title, _, rest = text.lstrip().partition("\n")
+        first["source"] = f"{title}\n\n{link}\n\n{rest.lstrip()}"
     else:
-        nb["cells"].insert(0, link)
+        nb["cells"].insert(0, {"cell_type": "markdown", "metadata": {}, "id": "download-this-notebook",
+                               "source": link})
     return nb
 
 
