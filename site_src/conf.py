@@ -16,7 +16,6 @@ myst_enable_extensions = ["dollarmath", "amsmath", "html_image"]
 myst_dmath_double_inline = True  # a $$…$$ display inside a paragraph, as Jupyter renders it
 myst_heading_anchors = 3
 myst_update_mathjax = False  # the MathJax 2 configuration below replaces myst's MathJax 3 one
-suppress_warnings = ["mystnb.unknown_mime_type"]
 
 root_doc = "index"
 exclude_patterns = ["_ipynb/**", "**.ipynb_checkpoints"]
