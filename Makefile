@@ -17,7 +17,11 @@ $(VENV)/.course: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.test: pyproject.toml $(VENV)/.course
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,site]"
+	touch $@
+
+$(VENV)/.site: pyproject.toml $(VENV)/.course
+	$(BIN)/python -m pip install --quiet -e ".[site]"
 	touch $@
 
 setup: $(VENV)/.course
@@ -58,6 +62,12 @@ test: setup-test browser hub-deps lint
 
 lint: setup-test
 	$(BIN)/ruff check .
+
+## The course as a static website in site/ (Sphinx with myst-nb: the notebooks' saved outputs, nothing
+## executed; MathJax served from the site). Open site/index.html, or publish site/ (README.md says how).
+.PHONY: site
+site: $(VENV)/.site
+	$(BIN)/python site_src/build.py --out site
 
 ## Re-execute every lecture notebook in place (they are committed with their outputs).
 lectures: setup
