@@ -54,7 +54,7 @@ def floor_seconds(repeats: int = 5) -> float:
 
 
 def _direction_demo():
-    """Lecture 9's widget on its data (the GD run, computed here, is not part of a redraw)."""
+    """Lecture 10's widget on its data (the GD run, computed here, is not part of a redraw)."""
     from ovptools.experiments import part4
 
     X, y = part4.soudry_data("asymmetric", n_extra=20, seed=0)
@@ -77,9 +77,9 @@ def main() -> None:
             [("width m", 16), ("width m", 1024), ("GD step k", 0), ("GD step k", 100), ("width m", 64),
              ("GD step k", 30)],
         ),
-        "scale_demo (lecture 8)": (widgets.scale_demo, [("output scale α", 1.0), ("output scale α", 4.0),
+        "scale_demo (lecture 9)": (widgets.scale_demo, [("output scale α", 1.0), ("output scale α", 4.0),
                                                          ("output scale α", 14.1), ("output scale α", 2.0)]),
-        "direction_demo (lecture 9)": (_direction_demo, [("log₁₀ t", 2.0), ("log₁₀ t", 3.5), ("log₁₀ t", 5.0),
+        "direction_demo (lecture 10)": (_direction_demo, [("log₁₀ t", 2.0), ("log₁₀ t", 3.5), ("log₁₀ t", 5.0),
                                                          ("log₁₀ t", 5.7)]),
     }
     print(f"empty-figure PNG render (floor): {floor * 1e3:.0f} ms")

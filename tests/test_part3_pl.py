@@ -1,4 +1,4 @@
-"""Lecture 7's experiments (Kawaguchi–Huang; Liu–Zhu–Belkin), at small scale, against their predictions
+"""Lecture 8's experiments (Kawaguchi–Huang; Liu–Zhu–Belkin), at small scale, against their predictions
 and against independent references (torch.func, hand-written forwards, closed-form counts)."""
 
 import numpy as np

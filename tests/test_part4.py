@@ -1,4 +1,4 @@
-"""Part IV's experiments (Lecture 8), at small scale, against independent references and their predictions."""
+"""Part IV's experiments (Lecture 9), at small scale, against independent references and their predictions."""
 
 import math
 

@@ -1,4 +1,4 @@
-"""Lecture 9's experiments (implicit bias and generalization): the SVM solvers against scikit-learn and
+"""Lecture 10's experiments (implicit bias and generalization): the SVM solvers against scikit-learn and
 closed forms, GD on separable data against Soudry et al.'s asymptotics, the regularized path against
 an independent optimizer, and the two-layer net's GD step against torch autograd."""
 

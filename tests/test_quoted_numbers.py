@@ -1,4 +1,4 @@
-"""Every measured number quoted in the prose of Lectures 6–9 appears in the printed output of the same notebook.
+"""Every measured number quoted in the prose of Lectures 7–10 appears in the printed output of the same notebook.
 
 A lecture's claims rest on numbers printed under its experiments; a sentence that quotes them ("3.6% below",
 "2.1–3.3× faster", "a gradient of 4.9e-4") must agree with what the notebook prints, up to rounding to the digits

@@ -1,5 +1,5 @@
 """Live demos of what the iterates and the neurons do: the output scale α of a two-layer net from lazy to
-mean field (Lecture 8), and the direction of GD on separable 2-D data turning toward the SVM (Lecture 9)."""
+mean field (Lecture 9), and the direction of GD on separable 2-D data turning toward the SVM (Lecture 10)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Live demos of networks: Lecture 4's two-layer net (Du et al.) and Lecture 6's deep ReLU net (Zou et al.)."""
+"""Live demos of networks: Lecture 4's two-layer net (Du et al.) and Lecture 7's deep ReLU net (Zou et al.)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Lecture 6: deep ReLU nets in the lazy regime (Zou, Cao, Zhou & Gu 2019; Jacot et al. 2018): weight,
+"""Lecture 7: deep ReLU nets in the lazy regime (Zou, Cao, Zhou & Gu 2019; Jacot et al. 2018): weight,
 pattern and NTK changes against width, the NTK's infinite-width limit, training accuracy by width and depth."""
 
 from __future__ import annotations

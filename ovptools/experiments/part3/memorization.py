@@ -1,4 +1,4 @@
-"""Lecture 7: true and random labels on 10-class digits, both memorized (Kawaguchi & Huang 2019)."""
+"""Lecture 8: true and random labels on 10-class digits, both memorized (Kawaguchi & Huang 2019)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Lecture 7: minima of over-parameterized models form a manifold (no local convexity), while PL* holds in a
+"""Lecture 8: minima of over-parameterized models form a manifold (no local convexity), while PL* holds in a
 ball around the initialization with μ = λ_min(K) (Liu, Zhu & Belkin 2022); the kernel's condition number
 against GD's speed."""
 

@@ -1,4 +1,4 @@
-"""Lecture 7: how many parameters GD needs to fit n samples with m_y outputs (Kawaguchi & Huang 2019).
+"""Lecture 8: how many parameters GD needs to fit n samples with m_y outputs (Kawaguchi & Huang 2019).
 The net is Kawaguchi–Huang's: x⁽ˡ⁾ = σ(W⁽ˡ⁾x⁽ˡ⁻¹⁾ + b⁽ˡ⁾)/√m_l, f(x) = W⁽ᴴ⁺¹⁾x⁽ᴴ⁾ + b⁽ᴴ⁺¹⁾, every entry
 N(0, 1) at initialization, with all its parameters in one flat vector θ."""
 

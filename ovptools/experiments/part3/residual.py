@@ -1,4 +1,4 @@
-"""Lecture 6: residual against plain deep nets (Du, Lee, Li, Wang & Zhai 2019), the width bounds, and the
+"""Lecture 7: residual against plain deep nets (Du, Lee, Li, Wang & Zhai 2019), the width bounds, and the
 layer-wise NTK's speed against torch.func."""
 
 from __future__ import annotations

@@ -1,13 +1,13 @@
 r"""Part IV's experiments (landscapes, strict saddles, non-smooth training, mean field, implicit
 bias), as functions that return data; one module per topic.
 
-Lecture 8: strict saddles of f(x, y) = ½x² + ¼y⁴ − ½y² (Lee et al. 2016; Jin et al. 2017),
+Lecture 9: strict saddles of f(x, y) = ½x² + ¼y⁴ − ½y² (Lee et al. 2016; Jin et al. 2017),
 ReLU teacher–student landscapes, quadratic activations (Du & Lee 2018; Soltanolkotabi, Javanmard
 & Lee 2018), kinks under automatic differentiation (Kakade & Lee 2018), the stochastic
 subgradient method (Davis, Drusvyatskiy, Kakade & Lee 2018) and the mean-field scaling
 (Mei, Montanari & Nguyen 2018; Chizat & Bach 2018).
 
-Lecture 9: implicit bias of GD on separable data (Soudry et al. 2018), the regularized path to the
+Lecture 10: implicit bias of GD on separable data (Soudry et al. 2018), the regularized path to the
 max margin (Wei, Lee, Liu & Ma 2019), a homogeneous net's normalized margin, and generalization
 against width with a norm-based capacity measure (Golowich, Rakhlin & Shamir 2018).
 """

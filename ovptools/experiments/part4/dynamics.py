@@ -1,4 +1,4 @@
-r"""Lecture 8, lazy against mean field (Mei, Montanari & Nguyen 2018; Chizat & Bach 2018): how far the neurons
+r"""Lecture 9, lazy against mean field (Mei, Montanari & Nguyen 2018; Chizat & Bach 2018): how far the neurons
 move against the width under the 1/√m and 1/m scalings, and their paths in the plane under an output scale α that
 runs from the lazy scaling (α = √m) to the mean-field scaling (α = 1)."""
 
@@ -67,7 +67,7 @@ def neuron_paths(
     }
 
 
-# ---- Lecture 8: the mean-field scaling ---------------------------------------------------------------
+# ---- Lecture 9: the mean-field scaling ---------------------------------------------------------------
 
 
 @one_thread()

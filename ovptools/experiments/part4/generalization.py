@@ -1,4 +1,4 @@
-"""Lecture 9: the regularized path to the max margin (Rosset, Zhu & Hastie 2004; Wei, Lee, Liu & Ma
+"""Lecture 10: the regularized path to the max margin (Rosset, Zhu & Hastie 2004; Wei, Lee, Liu & Ma
 2019), a homogeneous net's normalized and smoothed margins (Lyu & Li 2020), and generalization against width with a
 norm-based capacity measure (Golowich, Rakhlin & Shamir 2018)."""
 

@@ -1,4 +1,4 @@
-"""Lecture 9: GD on the logistic loss of separable data turns towards the hard-margin SVM (Soudry,
+"""Lecture 10: GD on the logistic loss of separable data turns towards the hard-margin SVM (Soudry,
 Hoffer, Nacson, Gunasekar & Srebro 2018)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import numpy as np
 from ..._validate import as_array, check_count, check_positive, rng
 from .common import angles_to, labelled_data, linear_slope
 
-# ---- Lecture 9: implicit bias and generalization ----
+# ---- Lecture 10: implicit bias and generalization ----
 # Soudry, Hoffer, Nacson, Gunasekar & Srebro (2018): GD on the logistic loss of separable data turns
 # towards the hard-margin SVM; Rosset, Zhu & Hastie (2004) and Wei, Lee, Liu & Ma (2019): the
 # regularized minimizer's normalized margin tends to the maximum as λ → 0; Lyu & Li (2020): the

@@ -1,4 +1,4 @@
-"""Lecture 8: kinks under automatic differentiation (Kakade & Lee 2018) and the stochastic subgradient method
+"""Lecture 9: kinks under automatic differentiation (Kakade & Lee 2018) and the stochastic subgradient method
 (Davis, Drusvyatskiy, Kakade & Lee 2018)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import torch
 from ..._validate import check_count, check_positive
 from .common import loglog_slope, one_thread
 
-# ---- Lecture 8: kinks under automatic differentiation, and the stochastic subgradient method ------------
+# ---- Lecture 9: kinks under automatic differentiation, and the stochastic subgradient method ------------
 
 
 class _ReluSlope(torch.autograd.Function):

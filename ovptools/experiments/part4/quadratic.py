@@ -1,4 +1,4 @@
-"""Lecture 8: quadratic activations (Du & Lee 2018; Soltanolkotabi, Javanmard & Lee 2018): the landscape of
+"""Lecture 9: quadratic activations (Du & Lee 2018; Soltanolkotabi, Javanmard & Lee 2018): the landscape of
 f(x) = xᵀWᵀdiag(v)Wx against the width, beside the convex problem over symmetric matrices."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import numpy as np
 from ..._validate import check_count, check_positive
 from .common import one_thread
 
-# ---- Lecture 8: quadratic activations ------------------------------------------------------------------
+# ---- Lecture 9: quadratic activations ------------------------------------------------------------------
 # f(x) = Σ_j v_j (w_jᵀx)² = xᵀ Wᵀ diag(v) W x with the output weights v fixed; W is k×d (rows w_j).
 
 

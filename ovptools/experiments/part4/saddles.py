@@ -1,4 +1,4 @@
-"""Lecture 8: strict saddles of f(x, y) = ½x² + ¼y⁴ − ½y² (Lee et al. 2016; Jin et al. 2017)."""
+"""Lecture 9: strict saddles of f(x, y) = ½x² + ¼y⁴ − ½y² (Lee et al. 2016; Jin et al. 2017)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 
 from ..._validate import as_array, check_count, check_positive
 
-# ---- Lecture 8: strict saddles of f(x, y) = ½x² + ¼y⁴ − ½y² ---------------------------------------
+# ---- Lecture 9: strict saddles of f(x, y) = ½x² + ¼y⁴ − ½y² ---------------------------------------
 # ∇f = (x, y³ − y); minimizers (0, ±1) with f = −¼; one critical point more, the strict saddle (0, 0)
 # with ∇²f = diag(1, −1). On the box |x|, |y| ≤ b the gradient is L-Lipschitz with L = max(1, 3b² − 1).
 

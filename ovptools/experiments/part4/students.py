@@ -1,4 +1,4 @@
-"""Lecture 8: a ReLU teacher and its students; Hessians by Lanczos."""
+"""Lecture 9: a ReLU teacher and its students; Hessians by Lanczos."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from ...autodiff import hessian_extremes
 from ...data import teacher_data
 from .common import one_thread
 
-# ---- Lecture 8: a ReLU teacher and its students ------------------------------------------------------
+# ---- Lecture 9: a ReLU teacher and its students ------------------------------------------------------
 # Student f(x) = Σ_j a_j relu(w_jᵀx), k neurons, both layers trained on L = (1/2n) Σ_i (f(x_i) − y_i)²;
 # the teacher is ovptools.teacher_data's (k₀ neurons, y = k₀^{-1/2} Σ_j a_j relu(w_jᵀx)).
 
