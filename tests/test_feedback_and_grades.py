@@ -117,6 +117,8 @@ def test_feedback_typesets_with_the_courses_own_mathjax(fed):
     assert src.startswith("../../mathjax/MathJax.js?config="), src
     assert "cdn" not in src.lower()
     assert (root / "feedback" / "ada" / A / src.split("?")[0]).resolve().is_file()
+    tag = re.search(r'<script[^>]+src="[^"]*MathJax\.js[^>]*>', page).group(0)
+    assert "onerror=" in tag and "document.head.appendChild" in tag  # a page fetched alone, online, still typesets
 
 
 def _rows(path: Path) -> dict[str, dict[str, str]]:

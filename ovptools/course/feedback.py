@@ -113,11 +113,19 @@ def _options() -> list[str]:
     return [f"--HTMLExporter.preprocessors=['{ExplainTimeouts.__module__}.{ExplainTimeouts.__name__}']"]
 
 
+REMOTE_MATHJAX = f"https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.9/MathJax.js?config={MATHJAX_CONFIG}"
+"""Where a page whose ``mathjax/`` folder did not travel with it (feedback fetched from nbgrader's
+exchange holds the page alone) loads MathJax instead, when it is online."""
+
+
 def use_local_mathjax(page: Path) -> None:
-    """Point ``page`` at ``feedback/mathjax/`` instead of a CDN. (nbgrader's feedback template calls
-    nbconvert's MathJax macro without the exporter's ``mathjax_url``, so the page is edited.)"""
+    """Point ``page`` at ``feedback/mathjax/`` instead of a CDN, with the CDN as the fallback when
+    that folder is not beside it. (nbgrader's feedback template calls nbconvert's MathJax macro
+    without the exporter's ``mathjax_url``, so the page is edited.)"""
     text = page.read_text(encoding="utf-8")
-    local, n = _REMOTE_MATHJAX.subn(lambda m: m.group(1) + LOCAL_MATHJAX + m.group(2), text)
+    fallback = (f' onerror="var s = document.createElement(\'script\'); s.src = \'{REMOTE_MATHJAX}\'; '
+                f'document.head.appendChild(s);"')
+    local, n = _REMOTE_MATHJAX.subn(lambda m: m.group(1) + LOCAL_MATHJAX + m.group(2) + fallback, text)
     if n:
         page.write_text(local, encoding="utf-8")
 
