@@ -2,8 +2,10 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-# JupyterLab refuses to run as root unless told to.
-ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+# setuptools announces every editable install of this package with a warning ("Editable installation.
+# Please be careful with folders ... with the same name as your package"): information about this
+# project's own layout, which pip prints as a BuildBackendWarning. Only that message is silenced.
+EDITABLE := PYTHONWARNINGS="ignore:Editable installation"
 
 .PHONY: course test setup setup-test browser hub hub-deps lint lectures release bench clean
 
@@ -12,16 +14,16 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.course: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(EDITABLE) $(BIN)/python -m pip install --quiet -e .
 	$(BIN)/python -m ovptools.course.instructor lab-settings >/dev/null
 	touch $@
 
 $(VENV)/.test: pyproject.toml $(VENV)/.course
-	$(BIN)/python -m pip install --quiet -e ".[test,site]"
+	$(EDITABLE) $(BIN)/python -m pip install --quiet -e ".[test,site]"
 	touch $@
 
 $(VENV)/.site: pyproject.toml $(VENV)/.course
-	$(BIN)/python -m pip install --quiet -e ".[site]"
+	$(EDITABLE) $(BIN)/python -m pip install --quiet -e ".[site]"
 	touch $@
 
 setup: $(VENV)/.course
@@ -46,10 +48,11 @@ hub-deps: setup
 hub: hub-deps
 	VENV=$(VENV) sh hub/start.sh
 
-## Open the course in JupyterLab (on course/README.md).
+## Open the course in JupyterLab, in your own copy my-course/ (ignored by git, brought up to date with
+## course/ each time, keeping your edits), on the course index: the URL it prints opens README.md.
+## nbgrader's instructor tools are hidden; the student's check is `ovp-check` (see course/README.md).
 course: setup
-	$(BIN)/python -m ovptools.course.instructor lab-settings >/dev/null
-	cd course && ../$(BIN)/jupyter lab $(ROOT_FLAG) README.md
+	$(BIN)/python -m ovptools.course.studentlab
 
 ## Lint, then run every test (the command CI runs): in parallel workers with one BLAS/torch thread
 ## each, a whole file per worker (so each graded batch is built once), then the browser test alone,

@@ -170,3 +170,66 @@ def test_ovp_check_runs_under_the_graders_limits(repo, monkeypatch):
     assert "time limit 3 s per cell" in res.limits and str(config) in res.limits
     out = run("ovp-check", str(path), "--timeout", "20", cwd=repo)
     assert out.returncode == 1 and "2 of 3 test cells pass" in out.stdout and "time limit 20 s" in out.stdout
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _ps0(tmp_path: Path, answers: dict[str, str], kernel: str | None = None) -> Path:
+    """ps0's release, with some answer cells replaced, saved outside the repository."""
+    nb = json.loads((REPO / "course" / "assignments" / "ps0_warmup" / "ps0_warmup.ipynb").read_text())
+    for cell in nb["cells"]:
+        grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
+        if grade_id in answers:
+            cell["source"] = answers[grade_id]
+    if kernel:
+        nb["metadata"]["kernelspec"]["name"] = kernel
+    path = tmp_path / "copy" / "ps0_warmup.ipynb"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(nb))
+    return path
+
+
+def test_ovp_check_names_the_question_a_syntax_error_and_an_unanswered_one(tmp_path):
+    solved = json.loads((REPO / "solutions" / "source" / "ps0_warmup" / "ps0_warmup.ipynb").read_text())
+    gd_step = next(c for c in solved["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "ls_gd_step")
+    path = _ps0(tmp_path, {
+        "ls_gradient": "def ls_gradient(X, y, w):\n    r = X @ w - y\n    return X.T @ r)\n",
+        "ls_gd_step": "".join(gd_step["source"]).replace("ls_gradient(X, y, w)", "(X.T @ (X @ w - y))"),
+    })
+    out = run("ovp-check", str(path), cwd=tmp_path)
+    assert out.returncode == 1, out.stderr
+    lines = out.stdout.splitlines()
+    assert "1 of 3 test cells pass" in lines[0], out.stdout
+    gradient = next(ln for ln in lines if "question 1" in ln)
+    assert "question 1 (The gradient (numpy)), 3 points" in gradient
+    assert "SyntaxError in your answer cell, line 3" in gradient and "return X.T @ r)" in gradient
+    autograd = next(ln for ln in lines if "question 3" in ln)
+    assert "3 points: not answered yet" in autograd
+    assert "test cell starting" not in out.stdout
+
+
+def test_ovp_check_uses_the_courses_limits_wherever_the_notebook_is(tmp_path, monkeypatch):
+    assert check.COURSE_TIMEOUT == paths.grading_timeout(REPO / "solutions")  # the two are one number
+    monkeypatch.chdir(tmp_path)
+    limits = check.grading_limits(tmp_path / "copy" / "ps0_warmup.ipynb")  # no course root anywhere above
+    assert limits.timeout == check.COURSE_TIMEOUT == 15
+    closed = tmp_path / "closed"  # a course root whose configuration cannot be read (as on a class server)
+    closed.mkdir()
+    (closed / "nbgrader_config.py").write_text("import module_not_installed_here\nc.Execute.timeout = LIMIT\n")
+    assert check.grading_limits(closed / "ps0.ipynb").timeout == 15
+    assert check.grading_limits(tmp_path / "x.ipynb", timeout=40).timeout == 40
+
+
+def test_ovp_check_counts_nothing_as_passing_when_the_notebook_cannot_run(tmp_path):
+    path = _ps0(tmp_path, {}, kernel="no-such-kernel")
+    out = run("ovp-check", str(path), cwd=tmp_path)
+    assert out.returncode == 1
+    assert "0 of 3 test cells pass" in out.stdout and "could not be run" in out.stdout, out.stdout
+
+
+def test_ovp_check_help_is_whole():
+    out = run("ovp-check", "--help", cwd=REPO)
+    assert out.returncode == 0
+    assert "Hidden tests are not run here: passing every visible test is not full marks." in out.stdout
+    assert "grader's limits, and\n\n" not in out.stdout

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from nbgrader_helpers import REPO, scratch_course
 
-from ovptools.course import check, instructor
+from ovptools.course import check, export, instructor
 
 BIN = Path(sys.executable).parent
 
@@ -43,8 +43,9 @@ def test_instructor_workflow_from_any_directory(tmp_path):
     out = run("ovp-instructor", "--root", str(root), "grades", "--output", "g.csv", cwd=elsewhere)
     assert out.returncode == 0
     lines = (elsewhere / "g.csv").read_text().strip().splitlines()
-    assert lines[0].startswith("assignment,student,autograded_score")
-    assert "ps0_warmup,ada,8,8,graded" in lines and "ps0_warmup,bob,0,8,graded" in lines
+    assert lines[0].split(",") == export.COLUMNS
+    assert "ps0_warmup,ada,8,8,0,2,8,10,pending,graded" in lines  # the written answer waits for the formgrader
+    assert "ps0_warmup,bob,0,8,0,2,0,10,done,graded" in lines  # left blank: nbgrader gives it 0 itself
     out = run("ovp-instructor", "--root", str(root), "gradebook", cwd=elsewhere)
     assert "ada" in out.stdout and "bob" in out.stdout
 

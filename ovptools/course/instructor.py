@@ -5,9 +5,12 @@
     ovp-instructor autograde ASSIGNMENT [--jobs N] grade every submission (time and memory limits),
                                                   in N parallel processes
     ovp-instructor migrate-gradebook --to URL     copy the SQLite gradebook into PostgreSQL (every row)
-    ovp-instructor feedback ASSIGNMENT            HTML feedback without hidden tests, in solutions/feedback/
-    ovp-instructor grades [--output FILE]         export the gradebook as CSV
-    ovp-instructor gradebook                      print every student's scores
+    ovp-instructor feedback ASSIGNMENT [--release] HTML feedback without hidden tests, in solutions/feedback/
+                                                  (MathJax offline; lists the students without feedback);
+                                                  --release also copies it to the exchange
+    ovp-instructor grades [--output FILE]         export the final grades as CSV: autograded, graded by
+                                                  hand, total, maximum, hand-grading pending or done
+    ovp-instructor gradebook                      print the same grades
     ovp-instructor lectures                       re-execute the lecture notebooks in place
 
 The course root (the folder with ``nbgrader_config.py``) is ``--root``, else found from the current
@@ -27,6 +30,9 @@ import time
 from pathlib import Path
 
 from .classroom import autograde, migrate_gradebook  # noqa: F401 (the instructor's API)
+from .export import export_final_grades, final_grades, final_grades_table  # noqa: F401
+from .feedback import describe as describe_feedback
+from .feedback import feedback as feedback_report
 from .gradebook import (  # noqa: F401
     Grade,
     export_grades,
@@ -160,12 +166,10 @@ def collect(assignment: str, folder: str | Path, *, root: str | Path | None = No
     return students
 
 
-def feedback(assignment: str, *, root: str | Path | None = None) -> Path:
-    """HTML feedback for every autograded submission (hidden tests removed), in ``feedback/``."""
-    root = course_root(root)
-    check_assignment(assignment, root)
-    nbgrader("generate_feedback", assignment, "--force", root=root)
-    return root / "feedback"
+def feedback(assignment: str, *, root: str | Path | None = None, release: bool = False) -> Path:
+    """HTML feedback for every autograded submission (hidden tests removed), in ``feedback/``; see
+    :mod:`ovptools.course.feedback` (:func:`~ovptools.course.feedback.feedback` reports each student)."""
+    return feedback_report(assignment, root=root, release=release).folder
 
 
 def lecture_notebooks(root: str | Path | None = None) -> list[Path]:
@@ -221,11 +225,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=int, help="per-cell time limit in seconds (default: nbgrader_config.py)")
     p.add_argument("--jobs", type=int, default=1,
                    help="grade in this many parallel nbgrader processes (default: 1; at most one per core)")
-    p = sub.add_parser("feedback", help="generate HTML feedback (hidden tests removed)")
+    p = sub.add_parser("feedback", help="generate HTML feedback (hidden tests removed), one student at a time "
+                                        "if one fails; lists the students without feedback")
     p.add_argument("assignment")
-    p = sub.add_parser("grades", help="export autograded scores as CSV")
+    p.add_argument("--release", action="store_true",
+                   help="also release the feedback to nbgrader's exchange (students fetch it), student by student")
+    p = sub.add_parser("grades", help="export the final grades (autograded + graded by hand) as CSV")
     p.add_argument("--output", default="grades.csv", help="CSV file to write (default: ./grades.csv)")
-    sub.add_parser("gradebook", help="print every student's scores")
+    p.add_argument("--force", action="store_true", help="replace the output file if it exists")
+    sub.add_parser("gradebook", help="print every student's grades: autograded, graded by hand, total")
     p = sub.add_parser("migrate-gradebook", help="copy the gradebook (every row) into an empty PostgreSQL database")
     p.add_argument("--to", required=True, metavar="URL", help="postgresql://user:password@host:port/database")
     sub.add_parser("lectures", help="re-execute every lecture notebook in place (saved with outputs)")
@@ -248,11 +256,14 @@ def main(argv: list[str] | None = None) -> int:
                                jobs=args.jobs, log=lambda line: print(line, file=sys.stderr)):
                 print(f"{g.student:24s} {g.score:5g} / {g.max_score:<4g}  {g.status}")
         elif args.command == "feedback":
-            print(f"feedback written under {feedback(args.assignment, root=args.root)}")
+            report = feedback_report(args.assignment, root=args.root, release=args.release)
+            print(describe_feedback(report, args.assignment))
+            if not report.ok:
+                return 1
         elif args.command == "grades":
-            print(f"wrote {export_grades(args.output, root=args.root)}")
+            print(f"wrote {export_final_grades(args.output, root=args.root, force=args.force)}")
         elif args.command == "gradebook":
-            print(gradebook_table(root=args.root))
+            print(final_grades_table(root=args.root))
         elif args.command == "migrate-gradebook":
             counts = migrate_gradebook(args.to, root=args.root)
             print(f"copied {sum(counts.values())} rows into {safe_url(args.to)}: "

@@ -102,12 +102,52 @@ def show_progress(progress: bool | None) -> bool:
     return "ipykernel" in sys.modules
 
 
-def _iterations(count: int, progress: bool | None, desc: str):
-    if show_progress(progress):
-        from tqdm.auto import trange
+class _Progress:
+    """A progress bar over ``count`` iterations that ends cleanly and leaves nothing behind.
 
-        return trange(count, desc=desc, leave=False)
-    return range(count)
+    A run may stop before its last iteration (``stop``, a divergence): the bar is then completed at
+    the count reached, so tqdm never paints it red as a failure. In a notebook the bar is a widget,
+    shown under a display id and replaced by an empty output when the run ends, so a saved notebook
+    holds no reference to a widget that no longer exists (reopened, it would show "Error displaying
+    widget: model not found"). Elsewhere it is tqdm's text bar, erased at the end."""
+
+    def __init__(self, count: int, desc: str, show: bool) -> None:
+        self.bar = self.handle = None
+        if not show:
+            return
+        if _in_kernel():
+            from IPython.display import display
+            from tqdm.notebook import tqdm
+
+            self.bar = tqdm(total=count, desc=desc, leave=False, display=False)
+            self.handle = display(self.bar.container, display_id=True)
+        else:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=count, desc=desc, leave=False)
+
+    def advance(self) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is None:
+            return
+        self.bar.total = self.bar.n  # ended here on purpose: complete, not failed
+        self.bar.close()
+        if self.handle is not None:
+            self.handle.update({"text/plain": ""}, raw=True)
+        self.bar = self.handle = None
+
+
+def _in_kernel() -> bool:
+    """True inside a Jupyter kernel (where widgets can be shown)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
 
 
 def descend(
@@ -138,23 +178,28 @@ def descend(
     rec_k: list[int] = []
     recs: dict[str, list[Any]] = {name: [] for name in recorders}
     skipped: Any = math.nan
-    for k in _iterations(steps + 1, progress, desc):
-        last = k == steps
-        if k % loss_every == 0 or last:
-            value = problem.loss()
-            _check(value, losses[0] if losses else value, k, problem, blowup)
-            skipped = np.full_like(np.asarray(value, dtype=float), np.nan)
-            last = last or (stop is not None and bool(stop(value)))
-        else:
-            value = skipped
-        losses.append(value)
-        if k % record_every == 0 or last:
-            rec_k.append(k)
-            for name, rec in recorders.items():
-                recs[name].append(rec(problem))
-        if last:
-            break
-        problem.step(k)
+    bar = _Progress(steps, desc, show_progress(progress))  # counts the steps taken
+    try:
+        for k in range(steps + 1):
+            last = k == steps
+            if k % loss_every == 0 or last:
+                value = problem.loss()
+                _check(value, losses[0] if losses else value, k, problem, blowup)
+                skipped = np.full_like(np.asarray(value, dtype=float), np.nan)
+                last = last or (stop is not None and bool(stop(value)))
+            else:
+                value = skipped
+            losses.append(value)
+            if k % record_every == 0 or last:
+                rec_k.append(k)
+                for name, rec in recorders.items():
+                    recs[name].append(rec(problem))
+            if last:
+                break
+            problem.step(k)
+            bar.advance()
+    finally:
+        bar.close()
     return Run(
         loss=np.array(losses, dtype=float),
         steps=np.array(rec_k),
