@@ -6,7 +6,7 @@ started as `make course` starts it (the student's copy, the student's configurat
 - For each lecture with a widget: open it, restart the kernel and run all cells, move a slider, and
   check that the figure was redrawn for the new value (by the status line the widget prints), that
   no cell shows an error and that no widget is left "Loading". Lectures 2 and 4 keep only their
-  widget cells; Lecture 6, a training lecture, runs whole with its progress bars on, as a student
+  widget cells; Lecture 7, a training lecture, runs whole with its progress bars on, as a student
   runs it; it is then saved and reopened, and must show no red progress bar and no widget error.
 - A feedback page, opened with the network off, shows typeset mathematics.
 Screenshots go to test-artifacts/browser/.
@@ -43,7 +43,7 @@ WIDGET_LECTURES = {
     "10-implicit-bias.ipynb": ("redrawn: t = 11 —", 0, "3", "redrawn: t = 987 —"),
 }
 
-WHOLE = "06-deep-lazy.ipynb"
+WHOLE = "07-deep-lazy.ipynb"
 """The training lecture run whole (the others keep only their widget cells)."""
 WHOLE_SECONDS = 900
 """How long the whole lecture may take in the browser on a loaded machine (15 s on a quiet one)."""
