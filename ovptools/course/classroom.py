@@ -24,22 +24,55 @@ from .gradebook import (
     submitted_students,
 )
 from .paths import DEFAULT_MEMORY_LIMIT, check_assignment, course_root, limit_memory, nbgrader
+from .sandbox import SandboxUnavailable, nbgrader_options, sandbox_problem
+
+
+def check_sandbox(root: Path, sandbox: bool) -> None:
+    """Raise :class:`SandboxUnavailable` (saying why) unless grading kernels will run in the sandbox,
+    when ``sandbox`` is asked for: bubblewrap must work here and the course's ``nbgrader_config.py``
+    must use the sandboxed ``Execute`` step."""
+    if not sandbox:
+        return
+    problem = sandbox_problem()
+    if problem is None and not _config_sandboxed(root):
+        problem = (f"{root / 'nbgrader_config.py'} does not run kernels in the sandbox; add "
+                   "`c.Autograde.autograde_preprocessors = sandboxed(Autograde.autograde_preprocessors.default())` "
+                   "(see the course's own nbgrader_config.py)")
+    if problem:
+        raise SandboxUnavailable(f"refusing to grade: students' code must run in the grading sandbox, and {problem}. "
+                                 "To grade without it (the code then runs as you, with your files and network), "
+                                 "pass --unsafe-no-sandbox")
+
+
+def _config_sandboxed(root: Path) -> bool:
+    from .gradebook import _course_config
+    from .nbgrader_plugins import SandboxedExecute
+
+    config = _course_config(root)
+    found = config.Autograde.get("autograde_preprocessors", []) if "Autograde" in config else []
+    return any(p is SandboxedExecute or p == "ovptools.course.nbgrader_plugins.SandboxedExecute" for p in found)
 
 
 def autograde(assignment: str, *, root: str | Path | None = None, memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
-              timeout: int | None = None, jobs: int = 1, log=None) -> list[Grade]:
+              timeout: int | None = None, jobs: int = 1, log=None, sandbox: bool = True) -> list[Grade]:
     """Autograde every submission of ``assignment`` and return each student's result.
 
-    Runs ``nbgrader autograde`` under a memory limit; the per-cell time limit comes from
-    ``nbgrader_config.py`` unless ``timeout`` (seconds) overrides it. nbgrader keeps going when one
-    submission fails (unreadable, kernel died, ...); those students are reported with score 0 and
-    the reason, and the others are graded as usual.
+    Each notebook's kernel runs in the grading sandbox (:mod:`ovptools.course.sandbox`): its own
+    unprivileged user and PID namespace, no network, no view of the course root; at most
+    ``memory_limit`` bytes per process and, as root, for the whole submission; every process killed
+    when the notebook is done. Where the sandbox cannot run this raises
+    :class:`~ovptools.course.sandbox.SandboxUnavailable` saying why, unless ``sandbox=False``
+    (then nbgrader and the kernels run as the caller under an address-space limit of ``memory_limit``
+    per process). The per-cell time limit comes from ``nbgrader_config.py`` unless ``timeout``
+    (seconds) overrides it. nbgrader keeps going when one submission fails (unreadable, kernel
+    died, ...); those students are reported with score 0 and the reason, and the others are graded
+    as usual.
 
     ``jobs`` > 1 grades in that many nbgrader processes at once, each on its own share of the
     students (``--CourseDirectory.student_id_exclude`` names everyone else's), all writing to the
-    course's gradebook; see :func:`autograde_in_parallel`. The limits hold per process, hence per
-    submission: one kernel runs at a time in each. ``log`` (a function of one string) hears about
-    students graded again because SQLite refused a write.
+    course's gradebook; see :func:`autograde_in_parallel`. One kernel runs at a time in each, so
+    the limits hold per submission. ``log`` (a function of one string) hears about students graded
+    again because SQLite refused a write.
     """
     root = course_root(root)
     check_assignment(assignment, root)
@@ -48,7 +81,11 @@ def autograde(assignment: str, *, root: str | Path | None = None, memory_limit: 
     students = submitted_students(root, assignment)
     if not students:
         raise ValueError(f"assignment: no submissions of {assignment!r} in {root / 'submitted'}; run collect first")
+    check_sandbox(root, sandbox)
     extra = [f"--Execute.timeout={int(timeout)}"] if timeout else []
+    extra += nbgrader_options(memory_limit, enabled=sandbox)
+    if sandbox:  # the limits hold inside the sandbox; nbgrader itself runs student code nowhere
+        memory_limit = None
     if jobs == 1 or len(students) == 1:
         proc = nbgrader("autograde", assignment, "--force", *extra, root=root, check=False, memory_limit=memory_limit)
         failed, output = proc.returncode != 0, f"{proc.stdout}\n{proc.stderr}"

@@ -2,8 +2,8 @@
 
     ovp-instructor release [ASSIGNMENT ...]       regenerate course/assignments/ from solutions/source/
     ovp-instructor collect ASSIGNMENT FOLDER      copy a folder of submissions into solutions/submitted/
-    ovp-instructor autograde ASSIGNMENT [--jobs N] grade every submission (time and memory limits),
-                                                  in N parallel processes
+    ovp-instructor autograde ASSIGNMENT [--jobs N] grade every submission in the grading sandbox (time,
+                                                  memory and process limits), in N parallel processes
     ovp-instructor migrate-gradebook --to URL     copy the SQLite gradebook into PostgreSQL (every row)
     ovp-instructor feedback ASSIGNMENT            HTML feedback without hidden tests, in solutions/feedback/
     ovp-instructor grades [--output FILE]         export the gradebook as CSV
@@ -217,10 +217,14 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("autograde", help="autograde every submission of an assignment")
     p.add_argument("assignment")
     p.add_argument("--memory-limit", type=float, default=DEFAULT_MEMORY_LIMIT / 2**30,
-                   help="GiB of address space for nbgrader and the kernels (0: no limit)")
+                   help="GiB of memory per submission: address space of each of its processes and, as root, "
+                        "their total (0: no limit)")
     p.add_argument("--timeout", type=int, help="per-cell time limit in seconds (default: nbgrader_config.py)")
     p.add_argument("--jobs", type=int, default=1,
                    help="grade in this many parallel nbgrader processes (default: 1; at most one per core)")
+    p.add_argument("--unsafe-no-sandbox", action="store_true",
+                   help="run students' code without the grading sandbox, as you, with your files and network "
+                        "(only where bubblewrap cannot run)")
     p = sub.add_parser("feedback", help="generate HTML feedback (hidden tests removed)")
     p.add_argument("assignment")
     p = sub.add_parser("grades", help="export autograded scores as CSV")
@@ -245,7 +249,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "autograde":
             limit = int(args.memory_limit * 2**30) or None
             for g in autograde(args.assignment, root=args.root, memory_limit=limit, timeout=args.timeout,
-                               jobs=args.jobs, log=lambda line: print(line, file=sys.stderr)):
+                               jobs=args.jobs, log=lambda line: print(line, file=sys.stderr),
+                               sandbox=not args.unsafe_no_sandbox):
                 print(f"{g.student:24s} {g.score:5g} / {g.max_score:<4g}  {g.status}")
         elif args.command == "feedback":
             print(f"feedback written under {feedback(args.assignment, root=args.root)}")
