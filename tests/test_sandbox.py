@@ -236,3 +236,34 @@ def test_the_sandbox_hides_the_grader_environment_and_filesystem(tmp_path, monke
     assert not sees_course
     assert "home" not in top
     assert not box.scratch.exists()
+
+
+def test_ovp_check_runs_the_notebook_in_the_sandbox(tmp_path):
+    """A student's check sees the sandbox too: no file beside the notebook's folder, no network,
+    not the student's uid."""
+    from ovptools.course.check import check_notebook
+
+    (tmp_path / "secret.txt").write_text(CANARY)
+    folder = tmp_path / "ps"
+    folder.mkdir()
+    (folder / "data.txt").write_text("mine")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    tests = [f"import os\nassert not os.path.exists({str(tmp_path / 'secret.txt')!r})",
+             "assert open('data.txt').read() == 'mine'",  # the notebook's own folder is copied in
+             f"import socket\nassert socket.socket().connect_ex(('127.0.0.1', {port})) != 0",
+             f"import os\nassert os.getuid() == {sandbox.SANDBOX_UID}"]
+    cells = [{"cell_type": "code", "execution_count": None, "outputs": [], "source": src, "id": f"t{i}",
+              "metadata": {"nbgrader": {"grade": True, "grade_id": f"t{i}", "points": 1, "solution": False,
+                                        "locked": True, "schema_version": 3}}} for i, src in enumerate(tests)]
+    nb = {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                      "language": "python"}}, "nbformat": 4, "nbformat_minor": 5}
+    path = folder / "check.ipynb"
+    path.write_text(json.dumps(nb))
+    try:
+        result = check_notebook(path, timeout=60)
+    finally:
+        listener.close()
+    assert result.tests == 4 and result.failed == [], result.failed

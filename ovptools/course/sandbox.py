@@ -252,8 +252,8 @@ class Sandbox:
     def copy_in(self, folder: str | Path | None) -> None:
         """Copy the regular files of the submission's folder (the notebook's working directory)
         into the scratch working directory; links are not followed."""
-        if not folder or not Path(folder).is_dir():
-            return
+        if not folder or not Path(folder).is_dir() or (Path(folder) / "nbgrader_config.py").exists():
+            return  # never a course root
         for entry in Path(folder).rglob("*"):
             if entry.is_symlink() or not entry.is_file():
                 continue
@@ -316,7 +316,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             hidden = [Path.cwd()] if (Path.cwd() / "nbgrader_config.py").is_file() else []
             self._sandbox = Sandbox(self.memory_limit or None, self.max_processes, hidden=hidden)
             self.log.info("Grading kernel in a %s", self._sandbox.describe())
-        self._sandbox.copy_in(kw.get("cwd"))
+        self._sandbox.copy_in(kw.get("cwd") or os.getcwd())
         kw["cwd"] = str(self._sandbox.scratch)
         self.transport = "ipc"
         ipc = self._sandbox.scratch / "ipc"
@@ -373,3 +373,20 @@ def sandbox_user() -> str:
         except KeyError:
             return str(SANDBOX_UID)
     return pwd.getpwuid(os.getuid()).pw_name
+
+
+def use_sandbox(validator, memory_limit: int | None) -> bool:
+    """Make nbgrader's ``validator`` (``ovp-check``) run the kernel in the sandbox under
+    ``memory_limit``, where the sandbox can run; True if it will. Elsewhere the student's own code
+    runs as the student, as it does in their own kernel."""
+    if sandbox_problem() is not None:
+        return False
+    from traitlets.config import Config
+
+    from .nbgrader_plugins import sandboxed
+
+    config = Config(validator.config)
+    config.SandboxedKernelManager.memory_limit = int(memory_limit or 0)
+    validator.config = config
+    validator.preprocessors = sandboxed(list(validator.preprocessors))
+    return True
