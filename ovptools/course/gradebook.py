@@ -94,9 +94,34 @@ def course_id(root: str | Path | None = None) -> str:
     return str(config.CourseDirectory.course_id) if "course_id" in config.CourseDirectory else "default_course"
 
 
+_SECRET_KEYS = ("password", "passwd", "pwd", "secret", "token", "key")
+"""Query parameters of a database URL that hold a secret (``?password=…``, ``?sslpassword=…``)."""
+
+
 def safe_url(url: str) -> str:
-    """``url`` with its password replaced by ``***`` (for messages and logs)."""
-    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+    """``url`` with its password replaced by ``***`` (for messages and logs): SQLAlchemy's own
+    ``render_as_string(hide_password=True)``, after splitting the user part at the *last* ``@`` (a
+    password with an unencoded ``@`` would otherwise leave its tail in the host name), and with
+    secret query parameters (``?password=…``) masked too. A URL SQLAlchemy cannot read is shown with
+    everything between ``://`` and its last ``@`` masked."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    scheme, sep, rest = str(url).partition("://")
+    masked = "\x00masked\x00"
+    if sep and "@" in rest:
+        userinfo, _, tail = rest.rpartition("@")
+        user, colon, _ = userinfo.partition(":")
+        rest = f"{user}{':' + masked if colon else ''}@{tail}"
+    try:
+        parsed = make_url(f"{scheme}{sep}{rest}")
+    except (ArgumentError, ValueError):
+        return f"{scheme}{sep}***@{rest.rpartition('@')[2]}" if "@" in rest else str(url)
+    secret = {k: masked for k in parsed.query if any(word in k.lower() for word in _SECRET_KEYS)}
+    if secret:
+        parsed = parsed.update_query_dict(secret)
+    text = parsed.render_as_string(hide_password=True)
+    return re.sub(r"(%00|\x00)masked(%00|\x00)", "***", text)
 
 
 def _sqlite_path(url: str) -> Path | None:
