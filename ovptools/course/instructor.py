@@ -24,9 +24,10 @@ import shutil
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
-from .classroom import autograde, migrate_gradebook  # noqa: F401 (the instructor's API)
+from .classroom import GradingStopped, autograde, migrate_gradebook  # noqa: F401 (the instructor's API)
 from .gradebook import (  # noqa: F401
     Grade,
     export_grades,
@@ -157,10 +158,12 @@ def collect(assignment: str, folder: str | Path, *, root: str | Path | None = No
     """Copy a folder of submissions into ``submitted/<student>/<assignment>/<assignment>.ipynb``.
 
     ``folder`` holds either one notebook per student (``alice.ipynb``) or one folder per student
-    (``alice/`` with the notebook inside). In a folder, ``<assignment>.ipynb`` is taken; otherwise
-    the only notebook, or else the most recently modified one that is not a "Copy of …", and ``log``
-    says which when there was a choice. ``__MACOSX``, ``.ipynb_checkpoints``, hidden entries and
-    AppleDouble ``._*`` files are skipped; symbolic links are never followed. A student folder with
+    (``alice/`` with the notebook inside); the notebook's modification time becomes the submission's
+    ``timestamp.txt``, which the gradebook records with its grade. In a folder, ``<assignment>.ipynb``
+    is taken; otherwise the only notebook, or else the most recently modified one that is not a
+    "Copy of …", and ``log`` says which when there was a choice. ``__MACOSX``,
+    ``.ipynb_checkpoints``, hidden entries and AppleDouble ``._*`` files are skipped; symbolic links
+    are never followed. A student folder with
     no notebook is still created, so that autograding reports it.
 
     Nothing is lost: every submission is read into a temporary folder first, and only then moved
@@ -204,6 +207,8 @@ def collect(assignment: str, folder: str | Path, *, root: str | Path | None = No
                 log(f"{student}: {note}")
             if chosen is not None:
                 shutil.copyfile(chosen, dest / f"{assignment}.ipynb", follow_symlinks=False)
+                modified = datetime.fromtimestamp(chosen.stat().st_mtime, UTC)
+                (dest / "timestamp.txt").write_text(modified.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
         for student in entries:
             target = root / "submitted" / student / assignment
             if target.exists():
@@ -335,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError) as err:  # a bad argument, course root or gradebook
         print(f"ovp-instructor: {err}", file=sys.stderr)
         return 2
-    except RuntimeError as err:  # an nbgrader command failed: its output says why
+    except (RuntimeError, GradingStopped) as err:  # an nbgrader command failed, or grading was stopped
         print(f"ovp-instructor: {err}", file=sys.stderr)
         return 1
     return 0

@@ -36,7 +36,6 @@ import importlib.util
 import json
 import os
 import pwd
-import resource
 import shutil
 import signal
 import subprocess
@@ -109,7 +108,7 @@ def sandbox_problem() -> str | None:
         return f"bubblewrap cannot run here ({err})"
     if proc.returncode != 0:
         why = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit status {proc.returncode}"
-        hint = "" if _is_root() else " (unprivileged user namespaces may be turned off: kernel.unprivileged_userns_clone)"
+        hint = "" if _is_root() else " (unprivileged user namespaces may be off: kernel.unprivileged_userns_clone)"
         return f"bubblewrap cannot create a sandbox here: {why}{hint}"
     return None
 
@@ -222,9 +221,8 @@ class Sandbox:
         for name in ETC:
             args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
         args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
-        parents = sorted({a for p in [*self.readonly, self.scratch] for a in p.parents if a != Path("/")} - {Path("/tmp")},
-                         key=lambda a: len(a.parts))
-        for folder in parents:  # mount points bwrap would create with mode 0700
+        parents = {a for p in [*self.readonly, self.scratch] for a in p.parents} - {Path("/"), Path("/tmp")}
+        for folder in sorted(parents, key=lambda a: len(a.parts)):  # mount points bwrap would make 0700
             args += ["--perms", "0755", "--dir", str(folder)]
         for p in self.readonly:
             args += ["--ro-bind", str(p), str(p)]
