@@ -314,6 +314,13 @@ def test_the_cause_of_a_failed_grader_is_one_line():
     assert failure_cause("", -15) == "killed by SIGTERM"
 
 
+def _cwd(proc: Path) -> Path | None:
+    try:
+        return Path(os.readlink(proc / "cwd"))
+    except OSError:
+        return None
+
+
 def _processes_in(folder: Path) -> list[str]:
     """Command lines of the processes whose working directory is ``folder``, or that run a sandboxed kernel."""
     found = []
@@ -341,15 +348,32 @@ def test_no_grader_survives_a_stopped_command(tmp_path, sig):
     for student in ("ada", "bob", "cyd"):
         (root / "submitted" / student / "ps0_warmup").mkdir(parents=True)
         (root / "submitted" / student / "ps0_warmup" / "ps0_warmup.ipynb").write_text(json.dumps(nb))
+    before = set(Path(tempfile.gettempdir()).glob("ovp-sandbox-*"))
     proc = subprocess.Popen([str(BIN / "ovp-instructor"), "--root", str(root), "autograde", "ps0_warmup",
                              "--jobs", "2", "--timeout", "600"], cwd=tmp_path, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 240
-    while time.monotonic() < deadline and sum("ovp-sandbox-" in c for c in _processes_in(root)) < 2:
+
+    mine: set[str] = set()  # the scratch folders of this command's sandboxes (their owner: one of its graders)
+
+    def kernels() -> list[str]:
+        graders = {proc.name for proc in Path("/proc").iterdir() if proc.name.isdigit() and _cwd(proc) == root}
+        for scratch in set(Path(tempfile.gettempdir()).glob("ovp-sandbox-*")) - before:
+            try:
+                if (scratch / "owner").read_text() in graders:
+                    mine.add(scratch.name)
+            except OSError:
+                pass
+        return [c for c in _processes_in(Path("/nonexistent")) if any(name in c for name in mine)]
+
+    while time.monotonic() < deadline and len(kernels()) < 2:
         time.sleep(0.5)
-    assert sum("ovp-sandbox-" in c for c in _processes_in(root)) >= 2, "the kernels never started"
+    assert len(kernels()) >= 2, "the kernels never started"
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode != 0 and "stopped by" in err
+    assert proc.returncode == 1 and f"stopped by {sig.name}" in err
     time.sleep(1)
+    assert [c for c in _processes_in(root)] == []  # no grader
+    assert [c for c in _processes_in(Path("/nonexistent")) if any(name in c for name in mine)] == []  # no kernel
+    assert not any((Path(tempfile.gettempdir()) / name).exists() for name in mine)  # scratch folders removed
     assert _processes_in(root) == []

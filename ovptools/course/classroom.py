@@ -29,7 +29,7 @@ from .gradebook import (
     submitted_students,
 )
 from .paths import DEFAULT_MEMORY_LIMIT, check_assignment, course_root, limit_memory
-from .sandbox import SandboxUnavailable, nbgrader_options, sandbox_problem
+from .sandbox import SandboxUnavailable, nbgrader_options, sandbox_problem, sweep
 
 
 def check_sandbox(root: Path, sandbox: bool) -> None:
@@ -254,6 +254,7 @@ def run_graders(assignment: str, shares: list[list[str]], students: list[str], r
                         break
                     except subprocess.TimeoutExpired:
                         continue
+        sweep()  # what the sandboxes of killed graders left
 
 
 def autograde_in_parallel(assignment: str, students: list[str], root: Path, jobs: int, extra: list[str],

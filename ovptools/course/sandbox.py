@@ -42,7 +42,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
@@ -171,9 +170,10 @@ class Sandbox:
             for folder in (self.work, self.home):
                 os.chown(folder, SANDBOX_UID, SANDBOX_UID)
         self.scratch.chmod(0o711 if self.root else 0o700)
+        (self.scratch / "owner").write_text(str(os.getpid()))  # for sweep(), if this grader is killed
         self.cgroups: list[Path] = []
         if self.root:
-            name = f"{CGROUP_PARENT}/{uuid.uuid4().hex[:12]}"
+            name = f"{CGROUP_PARENT}/{self.scratch.name}"
             for controller, settings in (("memory", {"memory.limit_in_bytes": self.memory_limit}),
                                          ("pids", {"pids.max": self.max_processes})):
                 if not _cgroup_writable(controller):
@@ -262,38 +262,58 @@ class Sandbox:
             for path in self.work.rglob("*"):
                 os.chown(path, SANDBOX_UID, SANDBOX_UID, follow_symlinks=False)
 
-    def kill_all(self) -> None:
-        """Kill every process left in the submission's control groups (as root)."""
-        for _ in range(50):
-            pids = set()
-            for group in self.cgroups:
-                try:
-                    pids |= {int(x) for x in (group / "cgroup.procs").read_text().split()}
-                except OSError:
-                    pass
-            if not pids:
-                return
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            time.sleep(0.02)
-
     def close(self) -> None:
         """Kill what is left, remove the control groups and the scratch folder."""
-        self.kill_all()
-        for group in self.cgroups:
-            for _ in range(50):
-                try:
-                    group.rmdir()
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError:
-                    time.sleep(0.02)
+        _remove(self.scratch, self.cgroups)
         self.cgroups = []
-        shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def _remove(scratch: Path, cgroups: list[Path]) -> None:
+    """Kill every process in ``cgroups`` (as root), remove them, then the ``scratch`` folder."""
+    for _ in range(50):
+        pids = set()
+        for group in cgroups:
+            try:
+                pids |= {int(x) for x in (group / "cgroup.procs").read_text().split()}
+            except OSError:
+                pass
+        if not pids:
+            break
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.02)
+    for group in cgroups:
+        for _ in range(50):
+            try:
+                group.rmdir()
+                break
+            except FileNotFoundError:
+                break
+            except OSError:
+                time.sleep(0.02)
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+def sweep() -> list[Path]:
+    """Remove what sandboxes of graders that were killed left (their scratch folders and control
+    groups, killing any process still in them); returns the scratch folders removed."""
+    removed = []
+    for scratch in Path(tempfile.gettempdir()).glob("ovp-sandbox-*"):
+        try:
+            owner = int((scratch / "owner").read_text())
+            os.kill(owner, 0)
+            continue  # its grader is alive
+        except ProcessLookupError:
+            pass
+        except (OSError, ValueError):
+            continue  # not ours to judge (another user's, or being created)
+        groups = [CGROUP / c / CGROUP_PARENT / scratch.name for c in ("memory", "pids")]
+        _remove(scratch, [g for g in groups if g.is_dir()])
+        removed.append(scratch)
+    return removed
 
 
 class SandboxedKernelManager(AsyncKernelManager):
