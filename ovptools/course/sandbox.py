@@ -47,6 +47,8 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Bool, Integer
 
+from .paths import DEFAULT_MEMORY_LIMIT
+
 BWRAP = "bwrap"
 MAX_PROCESSES = 64
 """Processes (threads included) a submission may have at once: a kernel uses about 20 (BLAS and
@@ -322,7 +324,8 @@ class SandboxedKernelManager(AsyncKernelManager):
     message on the control channel, since a signal to bwrap does not reach the kernel."""
 
     enabled = Bool(True, help="Run the kernel in the sandbox (False: as an ordinary local kernel).").tag(config=True)
-    memory_limit = Integer(0, help="Bytes of memory for the submission (0: no limit).").tag(config=True)
+    memory_limit = Integer(DEFAULT_MEMORY_LIMIT, help="Bytes of memory for the submission (0: no limit).").tag(
+        config=True)
     max_processes = Integer(MAX_PROCESSES, help="Processes the submission may have at once.").tag(config=True)
 
     _sandbox: Sandbox | None = None
