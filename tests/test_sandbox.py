@@ -6,7 +6,6 @@ unless told to, saying why."""
 from __future__ import annotations
 
 import json
-import os
 import socket
 import threading
 import time
