@@ -99,8 +99,8 @@ def main() -> None:
             print(f"{label:22s}: {len(result)} submissions in {seconds:6.1f} s = {rates[run]:5.1f} per minute"
                   + (f", {rates[run] / rates[first]:.2f}× the first run" if run != first else "")
                   + (f"; {cpu:.2f} CPU s per submission, so at most {60 * min(jobs, 2) / cpu:.0f} per minute on "
-                     f"{min(jobs, 2)} idle core(s)" if not boxed else "")  # a sandboxed kernel's CPU time is not
-                  + f" (load average {os.getloadavg()[0]:.1f}); "  # reported to this process: bwrap is not waited for
+                     f"{min(jobs, 2)} idle core(s)" if not boxed else "")  # a sandboxed kernel's CPU time does not
+                  + f" (load average {os.getloadavg()[0]:.1f}); "  # all reach this process (they end by signal)
                   f"{'; '.join(retried) or 'no SQLite write refused'}", flush=True)
         for jobs in args.jobs:
             if (jobs, True) in rates and (jobs, False) in rates:
