@@ -20,7 +20,8 @@ Inside the sandbox the kernel has:
   the course root, ``source/``, other submissions, the gradebook, the home folders, Jupyter's
   configuration, or the grader's environment variables (``db_url``, passwords);
 - limits: ``memory_limit`` bytes of address space per process (a ``MemoryError`` in the cell that
-  asks for more), at most ``max_processes`` processes, and, where the grader runs as root (cgroup
+  asks for more), at most ``max_processes`` processes and threads (one BLAS and torch thread unless
+  the grader's environment says otherwise), and, where the grader runs as root (cgroup
   v1 ``memory`` and ``pids`` controllers writable), one memory cap of ``memory_limit`` bytes for the
   submission's whole process tree and its process count enforced by the ``pids`` controller; every
   process in that control group is killed when the notebook is done.
@@ -50,9 +51,13 @@ from traitlets import Bool, Integer
 from .paths import DEFAULT_MEMORY_LIMIT
 
 BWRAP = "bwrap"
-MAX_PROCESSES = 64
-"""Processes (threads included) a submission may have at once: a kernel uses about 20 (BLAS and
-torch threads, ZMQ); a fork bomb stops at the cap."""
+MAX_PROCESSES = 128
+"""Processes (threads included) a submission may have at once: a kernel uses about 10 with one
+BLAS and torch thread (ZMQ, IPython's threads); a fork bomb stops at the cap."""
+
+THREADS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+"""BLAS and torch thread counts: 1 in the sandbox unless the grader's environment sets them (one core
+per kernel; on a many-core machine a pool per core would run into the process cap)."""
 
 CGROUP = Path("/sys/fs/cgroup")
 CGROUP_PARENT = "ovp-grading"
@@ -232,6 +237,7 @@ class Sandbox:
         env = {"PATH": f"{Path(python).parent}:/usr/local/bin:/usr/bin:/bin", "HOME": str(self.home),
                "USER": "student", "LOGNAME": "student", "MPLCONFIGDIR": str(self.home / "matplotlib"),
                "PYTHONPATH": os.environ.get("PYTHONPATH", ""), "PYTHONDONTWRITEBYTECODE": "1"}
+        env.update({k: "1" for k in THREADS})
         env.update({k: os.environ[k] for k in ENV_PASSED if k in os.environ})
         for key, value in env.items():
             if value:
