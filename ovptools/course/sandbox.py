@@ -227,7 +227,9 @@ class Sandbox:
                 args += ["--ro-bind", str(path), str(path)]
         for name in ETC:
             args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
-        args += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+        args += ["--proc", "/proc", "--dev", "/dev"]
+        for folder in ("/dev/shm", "/tmp"):  # its own, empty and writable (semaphores, temporary files)
+            args += ["--perms", "1777", "--tmpfs", folder]
         parents = {a for p in [*self.readonly, self.scratch] for a in p.parents} - {Path("/"), Path("/tmp")}
         for folder in sorted(parents, key=lambda a: len(a.parts)):  # mount points bwrap would make 0700
             args += ["--perms", "0755", "--dir", str(folder)]
