@@ -142,7 +142,8 @@ def test_nothing_of_the_course_root_is_read(hostile_batch):
 
 def test_nothing_is_written_outside_the_scratch_folder(hostile_batch):
     root, _, outputs, _, before = hostile_batch
-    assert "WROTE" not in outputs.replace("/tmp/pwned.txt", "")  # its own /tmp is thrown away
+    wrote = [line for line in outputs.splitlines() if line.startswith("WROTE")]
+    assert wrote == ["WROTE /tmp/pwned.txt"]  # only into its own /tmp, which is thrown away
     assert not (root / "pwned.txt").exists()
     assert not (root / "submitted" / "good" / ASSIGNMENT / "pwned.txt").exists()
     assert not Path("/tmp/pwned.txt").exists()
