@@ -5,6 +5,7 @@ into this folder itself, or run nbgrader from here.
 """
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.converters import Autograde
 from nbgrader.preprocessors import (
     CheckCellMetadata,
     ClearHiddenTests,
@@ -14,8 +15,6 @@ from nbgrader.preprocessors import (
     OverwriteCells,
     OverwriteKernelspec,
 )
-
-from nbgrader.converters import Autograde
 
 from ovptools.course.nbgrader_plugins import RestoreCellMetadata, StripTestTracebacks, sandboxed
 
