@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 # project's own layout, which pip prints as a BuildBackendWarning. Only that message is silenced.
 EDITABLE := PYTHONWARNINGS="ignore:Editable installation"
 
-.PHONY: course test setup setup-test browser hub hub-deps lint lectures release bench clean
+.PHONY: course test setup setup-test browser sandbox hub hub-deps lint lectures release bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,9 +38,19 @@ browser:
 		sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	else echo "chromium is not installed and cannot be installed here: the browser test will be skipped"; fi
 
+## Debian's bubblewrap, the grading sandbox of `ovp-instructor autograde` and `ovp-check`. Without it
+## autograde refuses to grade (unless --unsafe-no-sandbox) and the sandbox tests are skipped.
+sandbox:
+	@if command -v bwrap >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap; \
+	elif command -v sudo >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then \
+		sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap; \
+	else echo "bubblewrap is not installed and cannot be installed here: autograding needs it (or --unsafe-no-sandbox)"; fi
+
 ## The class server's packages (Debian, as root; see hub/README.md): nodejs, npm, configurable-http-proxy,
 ## postgresql, and jupyterhub with the PostgreSQL driver in the venv. Without root it says what is missing.
-hub-deps: setup
+hub-deps: setup sandbox
 	sh hub/setup.sh $(VENV)
 
 ## Start the class server here: the gradebook's PostgreSQL, then JupyterHub on 127.0.0.1:8000 (as root),
@@ -58,7 +68,7 @@ course: setup
 ## each, a whole file per worker (so each graded batch is built once), then the browser test alone,
 ## since it waits on a kernel and a redraw that a loaded machine slows down, then the class on
 ## JupyterHub end to end (tests/test_hub.py: system users, PostgreSQL, Chromium; skipped without root).
-test: setup-test browser hub-deps lint
+test: setup-test browser sandbox hub-deps lint
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 3 --dist loadfile -m "not browser and not hub"
 	$(BIN)/python -m pytest -m browser
 	$(BIN)/python -m pytest -m hub

@@ -5,6 +5,7 @@ into this folder itself, or run nbgrader from here.
 """
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.converters import Autograde
 from nbgrader.preprocessors import (
     CheckCellMetadata,
     ClearHiddenTests,
@@ -15,7 +16,7 @@ from nbgrader.preprocessors import (
     OverwriteKernelspec,
 )
 
-from ovptools.course.nbgrader_plugins import RestoreCellMetadata, StripTestTracebacks
+from ovptools.course.nbgrader_plugins import RestoreCellMetadata, StripTestTracebacks, sandboxed
 
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 
@@ -28,8 +29,9 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # Autograding: a per-cell time limit, so a student's infinite loop cannot stall the batch
-# (every cell of the assignments runs in under two seconds here). Memory is limited by `ovp-instructor
-# autograde`, which runs nbgrader under an address-space limit.
+# (every cell of the assignments runs in under two seconds here). Each notebook's kernel runs in the
+# grading sandbox (ovptools/course/sandbox.py: no network, no view of this folder, memory and process
+# limits); `ovp-instructor autograde` sets its limits, or refuses to grade where it cannot run.
 c.Execute.timeout = 15
 c.Execute.interrupt_on_timeout = True
 # A test cell the student deleted is put back, so its points still count; cells that lost their
@@ -43,6 +45,7 @@ c.Autograde.sanitize_preprocessors = [
     OverwriteCells,
     CheckCellMetadata,
 ]
+c.Autograde.autograde_preprocessors = sandboxed(Autograde.autograde_preprocessors.default())
 
 # Feedback shows the student's code and the visible tests, never the hidden ones: their source is
 # cleared, and test-cell tracebacks (which quote the failing hidden line) shrink to their message.

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -256,3 +259,118 @@ def test_migrate_gradebook_names_an_unreachable_target(graded_both_ways):
     url = f"postgresql://nobody:secret@127.0.0.1:{port}/gradebook"
     with pytest.raises(ValueError, match=r"^to: postgresql://nobody:\*\*\*@127\.0\.0\.1:\d+/gradebook cannot be used"):
         instructor.migrate_gradebook(url, root=one)
+
+
+# --- grading that never reports stale or lost work -----------------------------------------------------
+def _parent_killer(source: Path) -> str:
+    """ps0_warmup's solution with a first cell that kills the process that started its kernel."""
+    nb = json.loads(source.read_text())
+    first = next(i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code")
+    nb["cells"].insert(first, {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+                               "source": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)"})
+    return json.dumps(nb)
+
+
+def test_a_killed_grader_leaves_no_stale_grade_and_its_students_are_regraded(tmp_path):
+    """Without the sandbox a submission can kill its grader (nbgrader): the students that grader
+    had not reached are graded again, alone; the killer is reported as not graded (not with its
+    earlier grade), the cause is one line, and the logs stay in the course root."""
+    root = _small_batch(tmp_path)
+    source = root / "source" / "ps0_warmup" / "ps0_warmup.ipynb"
+    first = {g.student: g for g in instructor.autograde("ps0_warmup", root=root)}
+    assert first["ada"].status == "graded" and first["ada"].score == first["ada"].max_score
+    inbox = tmp_path / "inbox"
+    (inbox / "ada.ipynb").write_text(_parent_killer(source))  # ada's resubmission (graded first in its share)
+    assert run("ovp-instructor", "--root", str(root), "collect", "ps0_warmup", str(inbox), cwd=tmp_path).returncode == 0
+    # collected, not graded yet: the gradebook's grade is for the earlier submission
+    ada = {g.student: g for g in instructor.grades("ps0_warmup", root=root)}["ada"]
+    assert ada.status.startswith("the grade is for an earlier submission") and ada.score == 0
+    said = []
+    second = {g.student: g for g in instructor.autograde("ps0_warmup", root=root, jobs=2, log=said.append,
+                                                         sandbox=False)}
+    assert second["ada"].status.startswith("grading failed") and second["ada"].score == 0
+    for student in ("bob", "cyd", "dan", "eve"):  # cyd and eve shared ada's grader
+        assert second[student] == first[student]
+    assert any("grading them again" in line and "cyd" in line for line in said), said
+    logs = [line for line in said if line.startswith("nbgrader's logs: ")]
+    assert logs and Path(logs[0].split(": ", 1)[1]).parent == root / "logs"
+    folder = Path(logs[0].split(": ", 1)[1])
+    assert (folder / "worker-0.log").is_file() and (folder / "again-ada.log").is_file()
+    assert any("killed by SIGKILL" in line and "\n" not in line for line in said), said
+
+
+def test_the_cause_of_a_failed_grader_is_one_line():
+    from ovptools.course.classroom import failure_cause
+
+    crash = "\n".join(["[AutogradeApp | INFO] Grading ada"] * 300 + [
+        "Traceback (most recent call last):",
+        '  File "nbgrader/api.py", line 1, in update_or_create_submission',
+        "sqlalchemy.exc.OperationalError: (psycopg2.OperationalError) connection to server at \"127.0.0.1\", "
+        "port 5432 failed: Connection refused",
+        "[AutogradeApp | ERROR] There was an error accessing the nbgrader database. This may occur if you "
+        "recently upgraded nbgrader. To resolve this issue, first BACK UP your database and then run the "
+        "command 'nbgrader db upgrade'."])
+    cause = failure_cause(crash, 1)
+    assert cause.startswith("sqlalchemy.exc.OperationalError") and "db upgrade" not in cause
+    assert failure_cause("", -15) == "killed by SIGTERM"
+
+
+def _cwd(proc: Path) -> Path | None:
+    try:
+        return Path(os.readlink(proc / "cwd"))
+    except OSError:
+        return None
+
+
+def _command_lines(where: Path | None = None) -> list[str]:
+    """Command lines of the running processes (only those whose working directory is ``where``, if given)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or (where is not None and _cwd(proc) != where):
+            continue
+        try:
+            found.append((proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_no_grader_survives_a_stopped_command(tmp_path, sig):
+    root = scratch_course(tmp_path, only=("ps0_warmup",))
+    instructor.nbgrader("generate_assignment", "ps0_warmup", "--force", root=root)
+    nb = json.loads((root / "source" / "ps0_warmup" / "ps0_warmup.ipynb").read_text())
+    first = next(i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code")
+    nb["cells"].insert(first, {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+                               "source": "import time\ntime.sleep(600)"})
+    for student in ("ada", "bob", "cyd"):
+        (root / "submitted" / student / "ps0_warmup").mkdir(parents=True)
+        (root / "submitted" / student / "ps0_warmup" / "ps0_warmup.ipynb").write_text(json.dumps(nb))
+    before = set(Path(tempfile.gettempdir()).glob("ovp-sandbox-*"))
+    proc = subprocess.Popen([str(BIN / "ovp-instructor"), "--root", str(root), "autograde", "ps0_warmup",
+                             "--jobs", "2", "--timeout", "600"], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 240
+
+    mine: set[str] = set()  # the scratch folders of this command's sandboxes (their owner: one of its graders)
+
+    def kernels() -> list[str]:
+        graders = {proc.name for proc in Path("/proc").iterdir() if proc.name.isdigit() and _cwd(proc) == root}
+        for scratch in set(Path(tempfile.gettempdir()).glob("ovp-sandbox-*")) - before:
+            try:
+                if (scratch / "owner").read_text() in graders:
+                    mine.add(scratch.name)
+            except OSError:
+                pass
+        return [c for c in _command_lines() if any(name in c for name in mine)]
+
+    while time.monotonic() < deadline and len(kernels()) < 2:
+        time.sleep(0.5)
+    assert len(kernels()) >= 2, "the kernels never started"
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1 and f"stopped by {sig.name}" in err
+    time.sleep(1)
+    assert _command_lines(root) == []  # no grader
+    assert [c for c in _command_lines() if any(name in c for name in mine)] == []  # no kernel
+    assert not any((Path(tempfile.gettempdir()) / name).exists() for name in mine)  # scratch folders removed

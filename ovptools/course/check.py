@@ -94,8 +94,10 @@ from traitlets.config import Config
 config = Config()
 config.Execute.timeout = json.loads(sys.argv[2])
 config.Execute.interrupt_on_timeout = True
+validator = Validator(config=config)
+__import__("ovptools.course.sandbox", fromlist=["use_sandbox"]).use_sandbox(validator, json.loads(sys.argv[4]))
 with open(sys.argv[3], "w") as out:
-    json.dump(Validator(config=config).validate(sys.argv[1]), out)
+    json.dump(validator.validate(sys.argv[1]), out)
 """
 
 
@@ -107,7 +109,8 @@ def _validate(path: Path, limits: Limits) -> dict:
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / "results.json"
         proc = subprocess.run(
-            [sys.executable, "-c", _VALIDATE, str(path.resolve()), json.dumps(limits.timeout), str(out)],
+            [sys.executable, "-c", _VALIDATE, str(path.resolve()), json.dumps(limits.timeout), str(out),
+             json.dumps(limits.memory)],
             capture_output=True, text=True, env=env, preexec_fn=limit_memory(limits.memory),
         )
         if proc.returncode != 0 or not out.is_file():

@@ -13,6 +13,7 @@ instructor never gets an empty CSV that looks like a result.
 from __future__ import annotations
 
 import csv
+import json
 import re
 import sqlite3
 import warnings
@@ -94,9 +95,34 @@ def course_id(root: str | Path | None = None) -> str:
     return str(config.CourseDirectory.course_id) if "course_id" in config.CourseDirectory else "default_course"
 
 
+_SECRET_KEYS = ("password", "passwd", "pwd", "secret", "token", "key")
+"""Query parameters of a database URL that hold a secret (``?password=…``, ``?sslpassword=…``)."""
+
+
 def safe_url(url: str) -> str:
-    """``url`` with its password replaced by ``***`` (for messages and logs)."""
-    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+    """``url`` with its password replaced by ``***`` (for messages and logs): SQLAlchemy's own
+    ``render_as_string(hide_password=True)``, after splitting the user part at the *last* ``@`` (a
+    password with an unencoded ``@`` would otherwise leave its tail in the host name), and with
+    secret query parameters (``?password=…``) masked too. A URL SQLAlchemy cannot read is shown with
+    everything between ``://`` and its last ``@`` masked."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    scheme, sep, rest = str(url).partition("://")
+    masked = "\x00masked\x00"
+    if sep and "@" in rest:
+        userinfo, _, tail = rest.rpartition("@")
+        user, colon, _ = userinfo.partition(":")
+        rest = f"{user}{':' + masked if colon else ''}@{tail}"
+    try:
+        parsed = make_url(f"{scheme}{sep}{rest}")
+    except (ArgumentError, ValueError):
+        return f"{scheme}{sep}***@{rest.rpartition('@')[2]}" if "@" in rest else str(url)
+    secret = {k: masked for k in parsed.query if any(word in k.lower() for word in _SECRET_KEYS)}
+    if secret:
+        parsed = parsed.update_query_dict(secret)
+    text = parsed.render_as_string(hide_password=True)
+    return re.sub(r"(%00|\x00)masked(%00|\x00)", "***", text)
 
 
 def _sqlite_path(url: str) -> Path | None:
@@ -188,21 +214,62 @@ def _why_ungraded(folder: Path) -> str:
         return f"unreadable notebook ({type(err).__name__})"
 
 
+def _executed(folder: Path) -> bool:
+    """True if the autograded notebooks in ``folder`` were run (nbgrader writes each one twice: first
+    sanitized, with no outputs, then executed; a grader stopped in between leaves the first)."""
+    notebooks = list(folder.glob("*.ipynb"))
+    for path in notebooks:
+        try:
+            cells = json.loads(path.read_text()).get("cells", [])
+        except (OSError, ValueError, AttributeError):
+            return False
+        if not any(c.get("cell_type") == "code" and c.get("execution_count") for c in cells):
+            return False
+    return bool(notebooks)
+
+
+def submission_timestamp(folder: Path):
+    """The submission's time from its ``timestamp.txt`` (naive UTC, as the gradebook stores it), or
+    None if it has none or an unreadable one."""
+    from nbgrader.utils import parse_utc
+
+    try:
+        stamp = parse_utc((folder / "timestamp.txt").read_text().strip())
+    except (OSError, ValueError, TypeError):
+        return None
+    return stamp.replace(tzinfo=None) if stamp is not None else None
+
+
 def grades(assignment: str, *, root: str | Path | None = None) -> list[Grade]:
     """Autograded scores of every student who handed in ``assignment`` (failed ones score 0).
+
+    A student is graded only if the last autograding of their submission finished (its autograded
+    notebook is there and was executed: ``ovp-instructor autograde`` removes it before grading
+    again) and the
+    gradebook's entry is for the submission in ``submitted/`` (the same ``timestamp.txt``, when
+    there is one); otherwise the status says why.
 
     Raises ``ValueError`` if the gradebook cannot be read, and nbgrader's ``MissingEntry`` if
     the assignment is not in it (never autograded)."""
     root = course_root(root)
     with open_gradebook(root) as gb:
         maximum = float(gb.find_assignment(assignment).max_code_score)
-        found = {sub.student.id: float(sub.code_score) for sub in gb.assignment_submissions(assignment)}
+        found = {sub.student.id: (float(sub.code_score), sub.timestamp)
+                 for sub in gb.assignment_submissions(assignment)}
     out = []
     for student in submitted_students(root, assignment):
-        if (root / "autograded" / student / assignment).is_dir() and student in found:
-            out.append(Grade(student, found[student], maximum, "graded"))
+        folder = root / "submitted" / student / assignment
+        finished = _executed(root / "autograded" / student / assignment)
+        if not (finished and student in found):
+            out.append(Grade(student, 0.0, maximum, _why_ungraded(folder)))
+            continue
+        score, graded_at = found[student]
+        stamp = submission_timestamp(folder)
+        if stamp is not None and (graded_at is None or abs((graded_at - stamp).total_seconds()) > 1e-3):
+            out.append(Grade(student, 0.0, maximum, f"the grade is for an earlier submission ({graded_at}); "
+                                                    f"this one is from {stamp}: autograde again"))
         else:
-            out.append(Grade(student, 0.0, maximum, _why_ungraded(root / "submitted" / student / assignment)))
+            out.append(Grade(student, score, maximum, "graded"))
     return out
 
 

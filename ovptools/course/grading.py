@@ -37,6 +37,10 @@ def _to_numpy(x: Any, name: str, returns: str | None) -> np.ndarray:
     if returns == "torch" and not is_tensor:
         raise AssertionError(f"{name} returned a {type(x).__name__}; this function must return a torch tensor")
     dtype = str(x.dtype).removeprefix("torch.") if hasattr(x, "dtype") else ""
+    if "complex" in dtype or isinstance(x, complex) or (
+            not is_tensor and not hasattr(x, "dtype") and _holds_complex(x)):
+        raise AssertionError(f"{name} returned complex numbers; expected real ones (a complex result often comes "
+                             "from an eigen-decomposition of a matrix that should be symmetric: see np.linalg.eigh)")
     if dtype in _SINGLE:
         raise AssertionError(f"{name} returned {dtype} values; the course computes in float64 "
                              "(single precision is only accurate to about 1e-7): use float64 arrays or tensors")
@@ -49,6 +53,14 @@ def _to_numpy(x: Any, name: str, returns: str | None) -> np.ndarray:
             f"{name} returned a {type(x).__name__}, expected a number or an array"
         ) from None
     return arr
+
+
+def _holds_complex(x: Any) -> bool:
+    """True if a list, tuple or other array-like holds a complex number (read as numpy reads it)."""
+    try:
+        return bool(np.iscomplexobj(np.asarray(x)))
+    except (TypeError, ValueError):
+        return False
 
 
 def _hint(actual: np.ndarray, expected: np.ndarray, rtol: float) -> str:

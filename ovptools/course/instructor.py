@@ -2,8 +2,8 @@
 
     ovp-instructor release [ASSIGNMENT ...]       regenerate course/assignments/ from solutions/source/
     ovp-instructor collect ASSIGNMENT FOLDER      copy a folder of submissions into solutions/submitted/
-    ovp-instructor autograde ASSIGNMENT [--jobs N] grade every submission (time and memory limits),
-                                                  in N parallel processes
+    ovp-instructor autograde ASSIGNMENT [--jobs N] grade every submission in the grading sandbox (time,
+                                                  memory and process limits), in N parallel processes
     ovp-instructor migrate-gradebook --to URL     copy the SQLite gradebook into PostgreSQL (every row)
     ovp-instructor feedback ASSIGNMENT [--release] HTML feedback without hidden tests, in solutions/feedback/
                                                   (MathJax offline; lists the students without feedback);
@@ -27,9 +27,10 @@ import shutil
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
-from .classroom import autograde, migrate_gradebook  # noqa: F401 (the instructor's API)
+from .classroom import GradingStopped, autograde, migrate_gradebook  # noqa: F401 (the instructor's API)
 from .export import export_final_grades, final_grades, final_grades_table  # noqa: F401
 from .feedback import describe as describe_feedback
 from .feedback import feedback as feedback_report
@@ -135,35 +136,99 @@ def _notebooks(entry: Path) -> list[Path]:
                   and not p.name.startswith("._"))
 
 
-def collect(assignment: str, folder: str | Path, *, root: str | Path | None = None) -> list[str]:
+def _choose(notebooks: list[Path], entry: Path, assignment: str) -> tuple[Path | None, str]:
+    """The notebook to grade among a student's ``notebooks``, and a note when the choice was not
+    obvious: ``<assignment>.ipynb`` (the shallowest), else the only one, else the most recently
+    modified one whose name is not a copy."""
+    if not notebooks:
+        return None, ""
+    if len(notebooks) == 1:
+        return notebooks[0], ""
+    others = ", ".join(str(p.relative_to(entry)) for p in notebooks)
+    exact = sorted((p for p in notebooks if p.name == f"{assignment}.ipynb"), key=lambda p: len(p.parts))
+    if exact:
+        return exact[0], f"{len(notebooks)} notebooks ({others}): took {exact[0].relative_to(entry)}"
+    originals = [p for p in notebooks if not p.name.lower().startswith("copy of")] or notebooks
+    chosen = max(originals, key=lambda p: (p.stat().st_mtime, str(p)))
+    return chosen, (f"{len(notebooks)} notebooks and none named {assignment}.ipynb ({others}): took the most "
+                    f"recently modified, {chosen.relative_to(entry)}; check it is the one to grade")
+
+
+def _same_files(a: Path, b: Path) -> bool:
+    files = {p.relative_to(a) for p in a.rglob("*") if p.is_file()}
+    return files == {p.relative_to(b) for p in b.rglob("*") if p.is_file()} and \
+        all((a / f).read_bytes() == (b / f).read_bytes() for f in files)
+
+
+def collect(assignment: str, folder: str | Path, *, root: str | Path | None = None, log=print) -> list[str]:
     """Copy a folder of submissions into ``submitted/<student>/<assignment>/<assignment>.ipynb``.
 
     ``folder`` holds either one notebook per student (``alice.ipynb``) or one folder per student
-    (``alice/`` with the notebook inside, under any name). ``__MACOSX``, ``.ipynb_checkpoints``,
-    hidden entries and AppleDouble ``._*`` files are skipped. A student folder with no notebook is
-    still created, so that autograding reports it. Returns the student ids, sorted.
+    (``alice/`` with the notebook inside); the notebook's modification time becomes the submission's
+    ``timestamp.txt``, which the gradebook records with its grade. In a folder, ``<assignment>.ipynb``
+    is taken; otherwise the only notebook, or else the most recently modified one that is not a
+    "Copy of …", and ``log`` says which when there was a choice. ``__MACOSX``,
+    ``.ipynb_checkpoints``, hidden entries and AppleDouble ``._*`` files are skipped; symbolic links
+    are never followed. A student folder with
+    no notebook is still created, so that autograding reports it.
+
+    Nothing is lost: every submission is read into a temporary folder first, and only then moved
+    into ``submitted/``; a student's previous submission that differs is moved to
+    ``backups/submitted/<student>/<assignment>.backup-YYYYmmdd-HHMMSS`` (``log`` says where). A
+    ``folder`` inside the course root, and two entries for one student (``bob.ipynb`` and ``bob/``),
+    are refused before anything is copied. Returns the student ids, sorted.
     """
     root = course_root(root)
     check_assignment(assignment, root)
     folder = Path(folder)
     if not folder.is_dir():
         raise ValueError(f"folder: {folder} is not a directory of submissions")
-    students = []
+    source = folder.resolve()
+    if source == root or root in source.parents or source in root.parents:
+        raise ValueError(f"folder: {folder} is inside the course root {root} (or holds it); collect from a copy "
+                         "of the submissions elsewhere")
+    entries: dict[str, Path] = {}
     for entry in sorted(folder.iterdir()):
         if entry.name in SKIPPED or entry.name.startswith(".") or (entry.is_file() and entry.suffix != ".ipynb"):
+            continue
+        if entry.is_symlink():
+            log(f"{entry}: a symbolic link, skipped (collect copies regular files only)")
             continue
         student = entry.stem if entry.is_file() else entry.name
         if not re.fullmatch(r"[A-Za-z0-9_.@-]+", student):
             raise ValueError(f"folder: {entry.name!r} is not a usable student id (letters, digits, _ . @ -)")
-        dest = root / "submitted" / student / assignment
-        if dest.exists():
-            shutil.rmtree(dest)
-        dest.mkdir(parents=True)
-        notebooks = _notebooks(entry)
-        if notebooks:
-            shutil.copy(notebooks[0], dest / f"{assignment}.ipynb")
-        students.append(student)
-    return students
+        if student in entries:
+            raise ValueError(f"folder: {entries[student].name!r} and {entry.name!r} are both {student!r}'s "
+                             "submission; keep one and collect again")
+        entries[student] = entry
+    (root / "submitted").mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=root / "submitted", prefix=".collect-") as scratch:
+        stage = Path(scratch)
+        for student, entry in entries.items():
+            dest = stage / student / assignment
+            dest.mkdir(parents=True)
+            notebooks = [p for p in _notebooks(entry) if not p.is_symlink() and p.is_file()]
+            chosen, note = _choose(notebooks, entry, assignment)
+            if note:
+                log(f"{student}: {note}")
+            if chosen is not None:
+                shutil.copyfile(chosen, dest / f"{assignment}.ipynb", follow_symlinks=False)
+                modified = datetime.fromtimestamp(chosen.stat().st_mtime, UTC)
+                (dest / "timestamp.txt").write_text(modified.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
+        for student in entries:
+            target = root / "submitted" / student / assignment
+            if target.exists():
+                if _same_files(target, stage / student / assignment):
+                    shutil.rmtree(target)
+                else:
+                    backups = root / "backups" / "submitted" / student
+                    backups.mkdir(parents=True, exist_ok=True)
+                    backup = _backup_path(backups, assignment)
+                    target.rename(backup)
+                    log(f"{student}: the previous submission was replaced; it is in {backup}")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            (stage / student / assignment).rename(target)
+    return sorted(entries)
 
 
 def feedback(assignment: str, *, root: str | Path | None = None, release: bool = False) -> Path:
@@ -221,10 +286,14 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("autograde", help="autograde every submission of an assignment")
     p.add_argument("assignment")
     p.add_argument("--memory-limit", type=float, default=DEFAULT_MEMORY_LIMIT / 2**30,
-                   help="GiB of address space for nbgrader and the kernels (0: no limit)")
+                   help="GiB of memory per submission: address space of each of its processes and, as root, "
+                        "their total (0: no limit)")
     p.add_argument("--timeout", type=int, help="per-cell time limit in seconds (default: nbgrader_config.py)")
     p.add_argument("--jobs", type=int, default=1,
                    help="grade in this many parallel nbgrader processes (default: 1; at most one per core)")
+    p.add_argument("--unsafe-no-sandbox", action="store_true",
+                   help="run students' code without the grading sandbox, as you, with your files and network "
+                        "(only where bubblewrap cannot run)")
     p = sub.add_parser("feedback", help="generate HTML feedback (hidden tests removed), one student at a time "
                                         "if one fails; lists the students without feedback")
     p.add_argument("assignment")
@@ -248,12 +317,14 @@ def main(argv: list[str] | None = None) -> int:
             dest = release(args.assignments or None, root=args.root)
             print(f"released {', '.join(args.assignments or assignments(args.root))} into {dest}")
         elif args.command == "collect":
-            students = collect(args.assignment, args.folder, root=args.root)
+            students = collect(args.assignment, args.folder, root=args.root,
+                               log=lambda line: print(line, file=sys.stderr))
             print(f"collected {len(students)} submissions of {args.assignment}: {', '.join(students)}")
         elif args.command == "autograde":
             limit = int(args.memory_limit * 2**30) or None
             for g in autograde(args.assignment, root=args.root, memory_limit=limit, timeout=args.timeout,
-                               jobs=args.jobs, log=lambda line: print(line, file=sys.stderr)):
+                               jobs=args.jobs, log=lambda line: print(line, file=sys.stderr),
+                               sandbox=not args.unsafe_no_sandbox):
                 print(f"{g.student:24s} {g.score:5g} / {g.max_score:<4g}  {g.status}")
         elif args.command == "feedback":
             report = feedback_report(args.assignment, root=args.root, release=args.release)
@@ -280,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError) as err:  # a bad argument, course root or gradebook
         print(f"ovp-instructor: {err}", file=sys.stderr)
         return 2
-    except RuntimeError as err:  # an nbgrader command failed: its output says why
+    except (RuntimeError, GradingStopped) as err:  # an nbgrader command failed, or grading was stopped
         print(f"ovp-instructor: {err}", file=sys.stderr)
         return 1
     return 0

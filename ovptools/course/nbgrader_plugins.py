@@ -9,6 +9,8 @@
   which quotes the failing line and its neighbours — the hidden test's call, inputs and expected
   values. This keeps only the exception's one-line message, which the tests write to say what is
   wrong without giving the answer.
+- :class:`SandboxedExecute` (autograding, ``ovp-check``): runs each notebook's kernel in the
+  grading sandbox (:mod:`ovptools.course.sandbox`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import copy
 import json
 from pathlib import Path
 
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
 
 
@@ -53,3 +55,20 @@ class StripTestTracebacks(NbGraderPreprocessor):
                 if out.get("output_type") == "error":
                     out["traceback"] = [f"{out.get('ename', 'Error')}: {out.get('evalue', '')}"]
         return cell, resources
+
+
+class SandboxedExecute(Execute):
+    """nbgrader's ``Execute`` with each notebook's kernel in the grading sandbox
+    (:class:`ovptools.course.sandbox.SandboxedKernelManager`; its ``enabled``, ``memory_limit``
+    and ``max_processes`` are set from ``ovp-instructor autograde``'s options)."""
+
+    def __init__(self, *args, **kwargs):
+        from .sandbox import SandboxedKernelManager
+
+        kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
+        super().__init__(*args, **kwargs)
+
+
+def sandboxed(preprocessors: list) -> list:
+    """``preprocessors`` with nbgrader's ``Execute`` replaced by :class:`SandboxedExecute`."""
+    return [SandboxedExecute if p is Execute else p for p in preprocessors]

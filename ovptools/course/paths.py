@@ -17,7 +17,10 @@ import sys
 from pathlib import Path
 
 DEFAULT_MEMORY_LIMIT = min(8 * 2**30, os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2)
-"""Address-space limit for grading: 8 GiB, or half the machine's memory if that is less."""
+"""Memory limit of one submission in grading: 8 GiB, or half the machine's memory if that is less. In
+the grading sandbox it caps the address space of each of the submission's processes and, when the
+grader runs as root, their total (see :mod:`ovptools.course.sandbox`); without it, the address
+space of nbgrader and of each kernel."""
 
 DEFAULT_TIMEOUT = 30
 """nbgrader's own per-cell time limit, used when the configuration sets none."""
