@@ -34,8 +34,8 @@ def pl_demo(*, steps: int = 60):
     the iterates, so Π_{j<k}(1 − 2μ_jη(1 − βη/2)) (f(x₀) − f*) is a valid bound for this run, and near the
     minimum, where f ≈ 4x² and μ_k → 8 = β, it is tight); the largest μ valid on the whole line,
     inf_x ½f′(x)²/(f(x) − f*) ≈ 0.1755, estimated on a grid of [−15, 15] (a grid gives an upper bound on
-    it); and Karimi et al.'s proven μ = 1/32, with which the bound barely falls in 60 steps. The status says whether the measured run
-    stays below the bound. Right: the PL ratio ½f′(x_k)²/(f(x_k) − f*) along the run, against the
+    it); and Karimi et al.'s proven μ = 1/32, with which the bound barely falls in 60 steps. The status
+    says whether the measured run stays below the bound. Right: the PL ratio ½f′(x_k)²/(f(x_k) − f*) along the run, against the
     constant μ chosen (none drawn for the per-iterate choice).
     """
     import ipywidgets as w
