@@ -35,8 +35,8 @@ def pl_demo(*, steps: int = 60):
     minimum, where f ≈ 4x² and μ_k → 8 = β, it is tight); the largest μ valid on the whole line,
     inf_x ½f′(x)²/(f(x) − f*) ≈ 0.1755, estimated on a grid of [−15, 15] (a grid gives an upper bound on
     it); and Karimi et al.'s proven μ = 1/32, with which the bound barely falls in 60 steps. The status
-    says whether the measured run stays below the bound. Right: the PL ratio ½f′(x_k)²/(f(x_k) − f*) along the run, against the
-    constant μ chosen (none drawn for the per-iterate choice).
+    says whether the measured run stays below the bound. Right: the PL ratio ½f′(x_k)²/(f(x_k) − f*)
+    along the run, against the constant μ chosen (none drawn for the per-iterate choice).
     """
     import ipywidgets as w
 
