@@ -128,7 +128,7 @@ def test_sgd_nonconvex_rate_stays_under_its_bound_and_falls_with_T():
     out = ex.sgd_nonconvex_rate(X, y, 2 * np.ones(5), [50, 500, 2000], seeds=10)
     assert np.all(out["minimum"] <= out["average"]) and np.all(out["average"] <= out["bound"])
     assert out["average"][-1] < out["average"][0]
-    assert np.allclose(out["gamma"], np.sqrt(2 * out["R"] / (out["beta"] * out["G2"] * out["horizons"])))
+    assert np.allclose(out["eta"], np.sqrt(2 * out["D"] / (out["beta"] * out["G2"] * out["horizons"])))
     with pytest.raises(ValueError, match="w0"):
         ex.sgd_nonconvex_rate(X, y, np.ones(3), [10])
 
@@ -195,3 +195,31 @@ def test_kernel_along_gd_measures_the_gradient_and_patterns_of_a_leaky_net():
     assert not out["descent"] and out["descent_failures"] >= 1
     with pytest.raises(ValueError, match="net"):
         ex.kernel_along_gd(torch.nn.Linear(4, 1), X, y, eta=0.1, steps=2)
+
+
+def test_floor_1d_matches_the_stationary_variance_and_rejects_unstable_steps():
+    out = ex.floor_1d(2.0, 0.5, [0.05, 0.5, 0.9], chains=4000, steps=400, seed=1)
+    np.testing.assert_allclose(out["predicted"], out["etas"] * 0.25 / (2 - 2 * out["etas"]))
+    np.testing.assert_allclose(out["measured"], out["predicted"], rtol=0.1)
+    assert out["measured"][-1] > 3 * out["small_step"][-1]        # at ηh = 1.8 the small-step form is far off
+    with pytest.raises(ValueError, match="etas"):
+        ex.floor_1d(1.0, 0.5, [2.0])
+
+
+def test_elongated_problem_paths_and_the_round_noise_cloud():
+    P = ex.elongated_least_squares(300, curvatures=(1.0, 0.1), noise=0.5, seed=0)
+    assert np.all(np.sum(P["X"] ** 2, axis=1) <= 2 + 1e-12)
+    np.testing.assert_allclose(np.diag(P["H"]), [1.0, 0.1], rtol=0.2)
+    np.testing.assert_allclose(P["X"].T @ (P["X"] @ P["w_star"] - P["y"]), 0, atol=1e-9)
+    gd = ex.gd_path(P["X"], P["y"], P["w_star"] + 1, eta=1.0, steps=200)
+    assert gd.shape == (201, 2) and np.linalg.norm(gd[-1] - P["w_star"]) < 1e-6
+    sgd = ex.sgd_path(P["X"], P["y"], P["w_star"], eta=0.1, steps=50, seed=0)
+    assert sgd.shape == (51, 2) and not np.allclose(sgd[-1], P["w_star"])     # noise moves it off w*
+    small = ex.noise_cloud(P["X"], P["y"], P["w_star"], eta=0.05, steps=20000, burn_in=500, seed=0)
+    big = ex.noise_cloud(P["X"], P["y"], P["w_star"], eta=0.2, steps=20000, burn_in=500, seed=0)
+    assert 2.5 < big["floor"] / small["floor"] < 6                          # floor ∝ η (4×), up to noise and η‖x‖²
+    ev = np.linalg.eigvalsh(small["cov"])
+    assert ev[1] / ev[0] < 2                                                # round, though κ(H) = 10
+    np.testing.assert_allclose(ev, 0.05 * 2 * P["f_star"] / 2, rtol=0.35)
+    with pytest.raises(ValueError, match="curvatures"):
+        ex.elongated_least_squares(10, curvatures=(1.0, -1.0))

@@ -52,14 +52,16 @@ def _line(fig, label_start):
 
 
 def test_pl_demo_draws_the_general_step_guarantee():
-    """For γ < 2/β the envelope is (1 − 2μγ(1 − βγ/2))^k (f(x₀) − f*), the descent lemma plus PL."""
+    """For η < 2/β the envelope is (1 − 2μη(1 − βη/2))^k (f(x₀) − f*), the descent lemma plus PL."""
     import numpy as np
 
     box = widgets.pl_demo()
     status = _find(box, "HTML")[0]
+    menu = _find(box, "Dropdown")[0]
+    menu.value = menu.options[2][1]  # Karimi et al.'s μ = 1/32
     _slider(box, "step × β").value = 0.5
-    assert "bound holds" in status.value and "1 − 2μγ(1 − βγ/2)" in status.value
-    envelope = _line(box.figure, "bound (1 − 2μγ(1 − βγ/2))^k")
+    assert "bound holds" in status.value and "1 − 2μη(1 − βη/2)" in status.value
+    envelope = _line(box.figure, "bound (1 − 2μη(1 − βη/2))^k")
     assert envelope.get_visible()
     beta, mu, gamma = 8.0, 1 / 32, 0.5 / 8.0
     factor = 1 - 2 * mu * gamma * (1 - beta * gamma / 2)
@@ -71,7 +73,28 @@ def test_pl_demo_draws_the_general_step_guarantee():
     measured = _line(box.figure, "measured")
     assert np.all(np.asarray(measured.get_ydata()) <= envelope.get_ydata() * (1 + 1e-9))
     legend = [t.get_text() for t in box.figure.axes[0].get_legend().get_texts()]
-    assert any(t.startswith("bound (1 − 2μγ(1 − βγ/2))^k") for t in legend)
+    assert any(t.startswith("bound (1 − 2μη(1 − βη/2))^k") for t in legend)
+
+
+def test_pl_demo_offers_an_informative_mu():
+    """The default bound uses the PL ratio at each iterate, Π_j(1 − 2μ_jη(1 − βη/2)) (f(x₀) − f*): valid for the
+    run, and within a few orders of magnitude of it after 20 steps, where μ = 1/32 has barely moved."""
+    import numpy as np
+
+    box = widgets.pl_demo()
+    status = _find(box, "HTML")[0]
+    menu = _find(box, "Dropdown")[0]
+    assert menu.value == "local" and "bound holds" in status.value
+    envelope, measured = _line(box.figure, "bound Π_j"), _line(box.figure, "measured")
+    gap, bound = np.asarray(measured.get_ydata()), np.asarray(envelope.get_ydata())
+    assert np.all(gap <= bound * (1 + 1e-9) + 1e-300)
+    assert bound[20] < 1e-6 * bound[0]                       # informative: it falls with the run
+    grid_mu = menu.options[1][1]
+    assert 0.17 < grid_mu < 0.18                             # inf_x of the PL ratio on [−15, 15]
+    menu.value = grid_mu
+    assert "bound holds" in status.value and f"{1 - grid_mu / 8:.5f}" in status.value
+    menu.value = menu.options[2][1]
+    assert np.asarray(_line(box.figure, "bound (1").get_ydata())[20] > 0.9 * bound[0]   # 1/32: uninformative
 
 
 def test_pl_demo_gives_no_guarantee_from_two_over_beta():

@@ -181,14 +181,14 @@ def cauchy_regression(X, y, w) -> tuple[np.ndarray, np.ndarray]:
 
 def sgd_nonconvex_rate(X, y, w0, horizons, *, seeds: int = 20, seed: int = 0) -> dict[str, np.ndarray]:
     r"""One-sample SGD on the non-convex Cauchy regression f of :func:`cauchy_regression`, for each
-    horizon T with the constant step γ_T = √(2R/(βG²T)) that balances the two terms of the bound
-    min_{k<T} E‖∇f(w_k)‖² ≤ (1/T) Σ_{k<T} E‖∇f(w_k)‖² ≤ R/(γT) + βγG²/2 = √(2βRG²/T).
+    horizon T with the constant step η_T = √(2D/(βG²T)) that balances the two terms of the bound
+    min_{k<T} E‖∇f(w_k)‖² ≤ (1/T) Σ_{k<T} E‖∇f(w_k)‖² ≤ D/(ηT) + βηG²/2 = √(2βDG²/T).
 
     Constants, all provable for this f: β = 2 λ_max(XᵀX/n) (the loss log(1 + r²) has |φ''| ≤ 2),
-    G² = (1/n) Σ‖x_i‖² ≥ E_i‖∇f_i(w)‖² (since |φ'| ≤ 1), and R = f(w₀) ≥ f(w₀) − f* (as f* ≥ 0).
-    ``seeds`` independent runs per T estimate the expectations. Returns ``horizons``, ``gamma``,
+    G² = (1/n) Σ‖x_i‖² ≥ E_i‖∇f_i(w)‖² (since |φ'| ≤ 1), and D = f(w₀) ≥ f(w₀) − f* (as f* ≥ 0).
+    ``seeds`` independent runs per T estimate the expectations. Returns ``horizons``, ``eta``,
     ``average`` ((1/T) Σ_{k<T} of the seed-mean of ‖∇f(w_k)‖²), ``minimum`` (min_{k<T} of the
-    seed-mean), ``bound``, and the constants ``beta``, ``G2``, ``R``.
+    seed-mean), ``bound``, and the constants ``beta``, ``G2``, ``D``.
     """
     X, y = as_array(X, "X", ndim=2), as_array(y, "y", ndim=1)
     check_same_rows("X", X, "y", y)
@@ -200,10 +200,10 @@ def sgd_nonconvex_rate(X, y, w0, horizons, *, seeds: int = 20, seed: int = 0) ->
     n = X.shape[0]
     beta = 2 * float(np.linalg.eigvalsh(X.T @ X / n)[-1])
     G2 = float(np.mean(np.sum(X**2, axis=1)))
-    R = float(cauchy_regression(X, y, w0)[0])
-    out = {k: [] for k in ("gamma", "average", "minimum", "bound")}
+    D = float(cauchy_regression(X, y, w0)[0])
+    out = {k: [] for k in ("eta", "average", "minimum", "bound")}
     for T in horizons:
-        gamma = math.sqrt(2 * R / (beta * G2 * T))
+        eta = math.sqrt(2 * D / (beta * G2 * T))
         W = np.tile(w0, (seeds, 1))
         samples = rng(seed + T).integers(0, n, size=(T, seeds))
         grad_sq = np.empty(T)
@@ -212,13 +212,13 @@ def sgd_nonconvex_rate(X, y, w0, horizons, *, seeds: int = 20, seed: int = 0) ->
             grad_sq[k] = np.mean(np.sum(g**2, axis=1))  # E‖∇f(w_k)‖², estimated over the seeds
             xi, yi = X[samples[k]], y[samples[k]]
             r = np.sum(xi * W, axis=1) - yi
-            W = W - gamma * (2 * r / (1 + r**2))[:, None] * xi
-        out["gamma"].append(gamma)
+            W = W - eta * (2 * r / (1 + r**2))[:, None] * xi
+        out["eta"].append(eta)
         out["average"].append(grad_sq.mean())
         out["minimum"].append(grad_sq.min())
-        out["bound"].append(math.sqrt(2 * beta * R * G2 / T))
+        out["bound"].append(math.sqrt(2 * beta * D * G2 / T))
     return {"horizons": np.array(horizons), **{k: np.array(v) for k, v in out.items()},
-            "beta": beta, "G2": G2, "R": R}
+            "beta": beta, "G2": G2, "D": D}
 
 
 __all__ = [
