@@ -169,4 +169,60 @@ ALTERNATIVES = {
             '    return (wt + Q @ z).numpy()\n'
         ),
     },
+    "logistic_gd_path": {
+        "torch float64 with autograd on the summed softplus": (
+            "import torch\n"
+            "\n"
+            "\n"
+            "def logistic_gd_path(X, y, eta, checkpoints, direction):\n"
+            "    Z = torch.from_numpy(X * y[:, None])\n"
+            "    u = torch.from_numpy(direction / np.linalg.norm(direction))\n"
+            "    w = torch.zeros(X.shape[1], dtype=torch.float64, requires_grad=True)\n"
+            "    wanted, norms, angles = set(int(t) for t in checkpoints), [], []\n"
+            "    for t in range(1, int(max(checkpoints)) + 1):\n"
+            "        loss = torch.nn.functional.softplus(-(Z @ w)).sum()\n"
+            "        (g,) = torch.autograd.grad(loss, w)\n"
+            "        with torch.no_grad():\n"
+            "            w -= eta * g\n"
+            "        if t in wanted:\n"
+            "            v = w.detach()\n"
+            "            norms.append(torch.linalg.vector_norm(v).item())\n"
+            "            angles.append(torch.arccos(torch.clamp(v @ u / torch.linalg.vector_norm(v), -1, 1)).item())\n"
+            "    return np.array(norms), np.array(angles)\n"
+        ),
+        "every iterate stored, expit, the angle from arctan2": (
+            "from scipy.special import expit\n"
+            "\n"
+            "\n"
+            "def logistic_gd_path(X, y, eta, checkpoints, direction):\n"
+            "    checkpoints = np.asarray(checkpoints)\n"
+            "    W = np.zeros((checkpoints[-1] + 1, X.shape[1]))\n"
+            "    for t in range(checkpoints[-1]):\n"
+            "        margins = y * (X @ W[t])\n"
+            "        W[t + 1] = W[t] + eta * X.T @ (y * expit(-margins))\n"
+            "    W = W[checkpoints]\n"
+            "    u = direction / np.sqrt(direction @ direction)\n"
+            "    along = W @ u\n"
+            "    across = np.linalg.norm(W - along[:, None] * u[None, :], axis=1)\n"
+            "    return np.sqrt(np.sum(W ** 2, axis=1)), np.arctan2(across, along)\n"
+        ),
+        "a loop over the points, the tanh form of the sigmoid": (
+            "def logistic_gd_path(X, y, eta, checkpoints, direction):\n"
+            "    n, d = X.shape\n"
+            "    w = np.zeros(d)\n"
+            "    out_n, out_a = np.empty(len(checkpoints)), np.empty(len(checkpoints))\n"
+            "    t = 0\n"
+            "    for k, target in enumerate(checkpoints):\n"
+            "        for _ in range(target - t):\n"
+            "            g = np.zeros(d)\n"
+            "            for i in range(n):\n"
+            "                m = y[i] * np.dot(w, X[i])\n"
+            "                g -= 0.5 * (1 - np.tanh(m / 2)) * y[i] * X[i]\n"
+            "            w = w - eta * g\n"
+            "        t = target\n"
+            "        c = np.dot(w, direction) / (np.linalg.norm(w) * np.linalg.norm(direction))\n"
+            "        out_n[k], out_a[k] = np.linalg.norm(w), np.arccos(min(1.0, max(-1.0, c)))\n"
+            "    return out_n, out_a\n"
+        ),
+    },
 }
