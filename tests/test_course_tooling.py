@@ -120,10 +120,10 @@ def test_an_empty_or_foreign_database_is_not_a_gradebook(repo):
 
 
 def test_release_backups_never_collide(tmp_path, monkeypatch):
-    monkeypatch.setattr(instructor, "_stamp", lambda: "20260101-000000")
-    first = instructor._backup_path(tmp_path, "ps0_warmup")
+    monkeypatch.setattr(paths, "stamp", lambda: "20260101-000000")
+    first = paths.backup_path(tmp_path, "ps0_warmup")
     first.mkdir()
-    second = instructor._backup_path(tmp_path, "ps0_warmup")
+    second = paths.backup_path(tmp_path, "ps0_warmup")
     assert first.name == "ps0_warmup.backup-20260101-000000" and second.name == f"{first.name}-2"
 
 

@@ -201,7 +201,7 @@ def _rows(url: str) -> dict[str, list[tuple]]:
 
 
 def test_migrate_gradebook_to_postgresql_keeps_every_row(graded_both_ways, postgres, tmp_path):
-    from ovptools.course.classroom import table_counts
+    from ovptools.course.migrate import table_counts
 
     pgcluster, datadir, port, url = postgres
     one = graded_both_ways[0]

@@ -95,7 +95,7 @@ config = Config()
 config.Execute.timeout = json.loads(sys.argv[2])
 config.Execute.interrupt_on_timeout = True
 validator = Validator(config=config)
-__import__("ovptools.course.sandbox", fromlist=["use_sandbox"]).use_sandbox(validator, json.loads(sys.argv[4]))
+__import__("ovptools.course.sandbox_kernel", fromlist=["use_sandbox"]).use_sandbox(validator, json.loads(sys.argv[4]))
 with open(sys.argv[3], "w") as out:
     json.dump(validator.validate(sys.argv[1]), out)
 """

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .gradebook import gradebook_exists, grades, open_gradebook, submitted_students
+from .gradebook import Grade, gradebook_exists, grades, open_gradebook, submitted_students
 from .paths import assignments, course_root
 
 COLUMNS = ["assignment", "student", "autograded", "autograded_max", "hand_graded", "hand_graded_max",
@@ -141,4 +141,46 @@ def final_grades_table(*, root: str | Path | None = None) -> str:
             status = "graded; hand-grading pending"
         lines.append(f"{g.assignment:16s} {g.student:24s} {f'{g.autograded:g} / {g.autograded_max:g}':>11s} "
                      f"{hand:>13s} {f'{g.total:g} / {g.max:g}':>11s}  {status}")
+    return "\n".join(lines)
+
+
+# ---- the autograded points alone (what nbgrader scores without the hand-graded cells) ----
+
+
+def _all_grades(root: Path) -> Iterator[tuple[str, Grade]]:
+    """(assignment, grade) for every autograded assignment with submissions."""
+    from nbgrader.api import MissingEntry
+
+    if not gradebook_exists(root):  # nothing autograded yet
+        return
+    for name in assignments(root):
+        if not submitted_students(root, name):
+            continue
+        try:
+            rows = grades(name, root=root)
+        except MissingEntry:  # submitted but never autograded: nothing to report yet
+            continue
+        for g in rows:
+            yield name, g
+
+
+def export_grades(output: str | Path, *, root: str | Path | None = None) -> Path:
+    """Write every assignment's autograded scores to a CSV file (one row per student and assignment)."""
+    root = course_root(root)
+    rows = list(_all_grades(root))  # read everything first: a broken gradebook leaves no half-written file
+    output = Path(output).resolve()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with open(output, "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["assignment", "student", "autograded_score", "autograded_max", "status"])
+        for name, g in rows:
+            writer.writerow([name, g.student, f"{g.score:g}", f"{g.max_score:g}", g.status])
+    return output
+
+
+def gradebook_table(*, root: str | Path | None = None) -> str:
+    """Every student's autograded scores, one line per student and assignment."""
+    lines = [f"{'assignment':16s} {'student':24s} {'score':>12s}  status"]
+    for name, g in _all_grades(course_root(root)):
+        lines.append(f"{name:16s} {g.student:24s} {g.score:5g} / {g.max_score:<4g}  {g.status}")
     return "\n".join(lines)

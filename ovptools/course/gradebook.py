@@ -12,7 +12,6 @@ instructor never gets an empty CSV that looks like a result.
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 import sqlite3
@@ -22,7 +21,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .paths import assignments, course_root
+from .paths import course_root
 
 
 @dataclass
@@ -56,7 +55,7 @@ def _check_database(path: Path) -> None:
                          f"{sorted(NBGRADER_TABLES - tables)}); move it away and autograde again")
 
 
-def _course_config(root: Path):
+def course_config(root: Path):
     """The configuration nbgrader sees when run in ``root``: ``nbgrader_config.py`` from each of
     Jupyter's configuration folders (``JUPYTER_CONFIG_PATH``, ``~/.jupyter``, the environment's,
     ``/etc/jupyter``), then the course root's, later ones taking precedence, as nbgrader merges them.
@@ -81,7 +80,7 @@ def gradebook_url(root: str | Path | None = None) -> str:
     """The gradebook's database URL: ``c.CourseDirectory.db_url`` from the course's
     ``nbgrader_config.py``, else nbgrader's default, ``sqlite:///<root>/gradebook.db``."""
     root = course_root(root)
-    config = _course_config(root)
+    config = course_config(root)
     if "db_url" in config.CourseDirectory and config.CourseDirectory.db_url:
         url = str(config.CourseDirectory.db_url)
         path = _sqlite_path(url)
@@ -91,7 +90,7 @@ def gradebook_url(root: str | Path | None = None) -> str:
 
 def course_id(root: str | Path | None = None) -> str:
     """``c.CourseDirectory.course_id`` from the course's ``nbgrader_config.py`` (nbgrader's default if unset)."""
-    config = _course_config(course_root(root))
+    config = course_config(course_root(root))
     return str(config.CourseDirectory.course_id) if "course_id" in config.CourseDirectory else "default_course"
 
 
@@ -271,42 +270,3 @@ def grades(assignment: str, *, root: str | Path | None = None) -> list[Grade]:
         else:
             out.append(Grade(student, score, maximum, "graded"))
     return out
-
-
-def _all_grades(root: Path) -> Iterator[tuple[str, Grade]]:
-    """(assignment, grade) for every autograded assignment with submissions."""
-    from nbgrader.api import MissingEntry
-
-    if not gradebook_exists(root):  # nothing autograded yet
-        return
-    for name in assignments(root):
-        if not submitted_students(root, name):
-            continue
-        try:
-            rows = grades(name, root=root)
-        except MissingEntry:  # submitted but never autograded: nothing to report yet
-            continue
-        for g in rows:
-            yield name, g
-
-
-def export_grades(output: str | Path, *, root: str | Path | None = None) -> Path:
-    """Write every assignment's autograded scores to a CSV file (one row per student and assignment)."""
-    root = course_root(root)
-    rows = list(_all_grades(root))  # read everything first: a broken gradebook leaves no half-written file
-    output = Path(output).resolve()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    with open(output, "w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["assignment", "student", "autograded_score", "autograded_max", "status"])
-        for name, g in rows:
-            writer.writerow([name, g.student, f"{g.score:g}", f"{g.max_score:g}", g.status])
-    return output
-
-
-def gradebook_table(*, root: str | Path | None = None) -> str:
-    """Every student's autograded scores, one line per student and assignment."""
-    lines = [f"{'assignment':16s} {'student':24s} {'score':>12s}  status"]
-    for name, g in _all_grades(course_root(root)):
-        lines.append(f"{name:16s} {g.student:24s} {g.score:5g} / {g.max_score:<4g}  {g.status}")
-    return "\n".join(lines)

@@ -59,11 +59,11 @@ class StripTestTracebacks(NbGraderPreprocessor):
 
 class SandboxedExecute(Execute):
     """nbgrader's ``Execute`` with each notebook's kernel in the grading sandbox
-    (:class:`ovptools.course.sandbox.SandboxedKernelManager`; its ``enabled``, ``memory_limit``
+    (:class:`ovptools.course.sandbox_kernel.SandboxedKernelManager`; its ``enabled``, ``memory_limit``
     and ``max_processes`` are set from ``ovp-instructor autograde``'s options)."""
 
     def __init__(self, *args, **kwargs):
-        from .sandbox import SandboxedKernelManager
+        from .sandbox_kernel import SandboxedKernelManager
 
         kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
         super().__init__(*args, **kwargs)

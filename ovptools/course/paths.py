@@ -14,6 +14,7 @@ import re
 import resource
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 DEFAULT_MEMORY_LIMIT = min(8 * 2**30, os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2)
@@ -128,3 +129,18 @@ def nbgrader(
     if check and proc.returncode != 0:
         raise RuntimeError(f"`nbgrader {' '.join(args)}` failed in {cwd}:\n{proc.stdout}\n{proc.stderr}")
     return proc
+
+
+def stamp() -> str:
+    """The local time as YYYYmmdd-HHMMSS, for backup names."""
+    return time.strftime("%Y%m%d-%H%M%S")
+
+
+def backup_path(dest: Path, name: str) -> Path:
+    """A free ``<name>.backup-YYYYmmdd-HHMMSS`` folder name in ``dest`` (``-2``, ``-3``… if taken)."""
+    base = dest / f"{name}.backup-{stamp()}"
+    backup, n = base, 1
+    while backup.exists():
+        n += 1
+        backup = base.with_name(f"{base.name}-{n}")
+    return backup

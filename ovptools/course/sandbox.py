@@ -1,30 +1,17 @@
 """The grading sandbox: every kernel that runs a student's notebook for grading (``ovp-instructor
 autograde``, with or without ``--jobs``, and ``ovp-check``) runs inside bubblewrap (``bwrap``,
-Debian's ``bubblewrap``), started by :class:`SandboxedKernelManager`, which nbgrader's ``Execute``
+Debian's ``bubblewrap``), started by the kernel manager of :mod:`.sandbox_kernel`, which nbgrader's ``Execute``
 step uses (see :class:`ovptools.course.nbgrader_plugins.SandboxedExecute`).
 
-Inside the sandbox the kernel has:
-
-- no network at all: a network namespace of its own, with no interface up (not even 127.0.0.1 of
-  the host). It talks to the grader over Unix sockets (jupyter_client's ``ipc`` transport) in its
-  scratch folder;
-- its own PID namespace: it sees only its own processes, and when the kernel ends, the kernel of
-  the operating system kills every process left in that namespace (a detached child included);
-- an unprivileged user: when the grader runs as root, the kernel runs as ``nobody`` (uid 65534)
-  on the host; when an instructor runs it as themself, the kernel runs as uid 65534 inside a user
-  namespace, which the host still counts as the instructor (see ``README.md``);
-- a read-only view of the system (``/usr``, a few files of ``/etc``) and of the Python
-  environment (the interpreter's prefixes and the ``ovptools`` package, nothing else of the
-  repository), an empty ``/tmp`` of its own, and one writable scratch folder, deleted afterwards,
-  which is its working directory and holds a copy of the submission's folder. It has no view of
-  the course root, ``source/``, other submissions, the gradebook, the home folders, Jupyter's
-  configuration, or the grader's environment variables (``db_url``, passwords);
-- limits: ``memory_limit`` bytes of address space per process (a ``MemoryError`` in the cell that
-  asks for more), at most ``max_processes`` processes and threads (one BLAS and torch thread unless
-  the grader's environment says otherwise), and, where the grader runs as root (cgroup
-  v1 ``memory`` and ``pids`` controllers writable), one memory cap of ``memory_limit`` bytes for the
-  submission's whole process tree and its process count enforced by the ``pids`` controller; every
-  process in that control group is killed when the notebook is done.
+Inside the sandbox the kernel has no network (a network namespace of its own; it talks to the grader
+over Unix sockets in its scratch folder); its own PID namespace (every process it left dies with it);
+an unprivileged user (``nobody`` when the grader is root, uid 65534 in a user namespace otherwise);
+a read-only view of the system and the Python environment, its own ``/tmp``, and one writable scratch
+folder with a copy of the submission's folder, deleted afterwards — no view of the course root, the
+gradebook, home folders, Jupyter's configuration or the grader's environment; ``memory_limit`` bytes
+of address space per process, at most ``max_processes`` processes and threads, and as root one cgroup
+v1 memory and pids cap for the whole tree (``README.md`` says exactly what is enforced where).
+:mod:`ovptools.course.sandbox_kernel` holds the kernel manager and the nbgrader options.
 
 The grade is written by nbgrader in the grader's own process, from the outputs the kernel sent;
 nothing in the sandbox can reach the gradebook.
@@ -36,7 +23,6 @@ import functools
 import importlib.util
 import json
 import os
-import pwd
 import shutil
 import signal
 import subprocess
@@ -44,11 +30,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-from jupyter_client.manager import AsyncKernelManager
-from traitlets import Bool, Integer
-
-from .paths import DEFAULT_MEMORY_LIMIT
 
 BWRAP = "bwrap"
 MAX_PROCESSES = 128
@@ -93,7 +74,7 @@ class SandboxUnavailable(RuntimeError):
     """The sandbox cannot run on this machine (the message says why)."""
 
 
-def _is_root() -> bool:
+def is_root() -> bool:
     return os.geteuid() == 0
 
 
@@ -106,7 +87,7 @@ def sandbox_problem() -> str | None:
         return ("bubblewrap (`bwrap`) is not installed: `apt-get install bubblewrap` "
                 "(Debian/Ubuntu), or `make test`, which installs it")
     args = [BWRAP, "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "--proc", "/proc", "--dev", "/dev"]
-    if not _is_root():
+    if not is_root():
         args += ["--unshare-user"]
     try:
         proc = subprocess.run([*args, "true"], capture_output=True, text=True, timeout=30)
@@ -114,7 +95,7 @@ def sandbox_problem() -> str | None:
         return f"bubblewrap cannot run here ({err})"
     if proc.returncode != 0:
         why = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit status {proc.returncode}"
-        hint = "" if _is_root() else " (unprivileged user namespaces may be off: kernel.unprivileged_userns_clone)"
+        hint = "" if is_root() else " (unprivileged user namespaces may be off: kernel.unprivileged_userns_clone)"
         return f"bubblewrap cannot create a sandbox here: {why}{hint}"
     return None
 
@@ -160,7 +141,7 @@ class Sandbox:
             raise SandboxUnavailable(problem)
         self.memory_limit = int(memory_limit) if memory_limit else None
         self.max_processes = int(max_processes) if max_processes else None
-        self.root = _is_root()
+        self.root = is_root()
         self.readonly = python_paths()
         for folder in hidden or []:
             folder = Path(folder).resolve()
@@ -274,11 +255,11 @@ class Sandbox:
 
     def close(self) -> None:
         """Kill what is left, remove the control groups and the scratch folder."""
-        _remove(self.scratch, self.cgroups)
+        remove_scratch(self.scratch, self.cgroups)
         self.cgroups = []
 
 
-def _remove(scratch: Path, cgroups: list[Path]) -> None:
+def remove_scratch(scratch: Path, cgroups: list[Path]) -> None:
     """Kill every process in ``cgroups`` (as root), remove them, then the ``scratch`` folder."""
     for _ in range(50):
         pids = set()
@@ -305,117 +286,3 @@ def _remove(scratch: Path, cgroups: list[Path]) -> None:
             except OSError:
                 time.sleep(0.02)
     shutil.rmtree(scratch, ignore_errors=True)
-
-
-def sweep() -> list[Path]:
-    """Remove what sandboxes of graders that were killed left (their scratch folders and control
-    groups, killing any process still in them); returns the scratch folders removed."""
-    removed = []
-    for scratch in Path(tempfile.gettempdir()).glob("ovp-sandbox-*"):
-        try:
-            owner = int((scratch / "owner").read_text())
-            os.kill(owner, 0)
-            continue  # its grader is alive
-        except ProcessLookupError:
-            pass
-        except (OSError, ValueError):
-            continue  # not ours to judge (another user's, or being created)
-        groups = [CGROUP / c / CGROUP_PARENT / scratch.name for c in ("memory", "pids")]
-        _remove(scratch, [g for g in groups if g.is_dir()])
-        removed.append(scratch)
-    return removed
-
-
-class SandboxedKernelManager(AsyncKernelManager):
-    """A kernel manager that starts the kernel inside a :class:`Sandbox` and talks to it over Unix
-    sockets in the sandbox's scratch folder. Interrupts (a cell over the time limit) go as a
-    message on the control channel, since a signal to bwrap does not reach the kernel."""
-
-    enabled = Bool(True, help="Run the kernel in the sandbox (False: as an ordinary local kernel).").tag(config=True)
-    memory_limit = Integer(DEFAULT_MEMORY_LIMIT, help="Bytes of memory for the submission (0: no limit).").tag(
-        config=True)
-    max_processes = Integer(MAX_PROCESSES, help="Processes the submission may have at once.").tag(config=True)
-
-    _sandbox: Sandbox | None = None
-
-    async def _async_pre_start_kernel(self, **kw):
-        if not self.enabled:
-            return await super()._async_pre_start_kernel(**kw)
-        if self._sandbox is None:
-            hidden = [Path.cwd()] if (Path.cwd() / "nbgrader_config.py").is_file() else []
-            self._sandbox = Sandbox(self.memory_limit or None, self.max_processes, hidden=hidden)
-            self.log.info("Grading kernel in a %s", self._sandbox.describe())
-        self._sandbox.copy_in(kw.get("cwd") or os.getcwd())
-        kw["cwd"] = str(self._sandbox.scratch)
-        self.transport = "ipc"
-        ipc = self._sandbox.scratch / "ipc"
-        ipc.mkdir(exist_ok=True)
-        if self._sandbox.root:
-            os.chown(ipc, SANDBOX_UID, SANDBOX_UID)
-        self.ip = str(ipc / "kernel")
-        self.connection_file = str(ipc / "connection.json")
-        return await super()._async_pre_start_kernel(**kw)
-
-    async def _async_launch_kernel(self, kernel_cmd, **kw):
-        if self.enabled and self._sandbox is not None:
-            kernel_cmd = self._sandbox.command(kernel_cmd)
-            kw["preexec_fn"] = self._sandbox.preexec
-            kw["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-            if self._sandbox.root:
-                os.chmod(self.connection_file, 0o644)  # read by the kernel (nobody) from a 0700 folder of its own
-                os.chown(self.connection_file, SANDBOX_UID, SANDBOX_UID)
-        return await super()._async_launch_kernel(kernel_cmd, **kw)
-
-    async def _async_interrupt_kernel(self):
-        if self.enabled and self.has_kernel:
-            msg = self.session.msg("interrupt_request", content={})
-            self._connect_control_socket()
-            self.session.send(self._control_socket, msg)
-            return
-        await super()._async_interrupt_kernel()
-
-    interrupt_kernel = _async_interrupt_kernel
-
-    async def _async_cleanup_resources(self, restart: bool = False):
-        await super()._async_cleanup_resources(restart=restart)
-        if self._sandbox is not None and not restart:
-            self._sandbox.close()
-            self._sandbox = None
-
-    cleanup_resources = _async_cleanup_resources
-
-
-def nbgrader_options(memory_limit: int | None, *, enabled: bool = True,
-                     max_processes: int = MAX_PROCESSES) -> list[str]:
-    """nbgrader command-line options that set the sandbox's limits (or turn it off)."""
-    if not enabled:
-        return ["--SandboxedKernelManager.enabled=False"]
-    return [f"--SandboxedKernelManager.memory_limit={int(memory_limit or 0)}",
-            f"--SandboxedKernelManager.max_processes={int(max_processes)}"]
-
-
-def sandbox_user() -> str:
-    """Who the kernel runs as, on the host, for messages."""
-    if _is_root():
-        try:
-            return pwd.getpwuid(SANDBOX_UID).pw_name
-        except KeyError:
-            return str(SANDBOX_UID)
-    return pwd.getpwuid(os.getuid()).pw_name
-
-
-def use_sandbox(validator, memory_limit: int | None) -> bool:
-    """Make nbgrader's ``validator`` (``ovp-check``) run the kernel in the sandbox under
-    ``memory_limit``, where the sandbox can run; True if it will. Elsewhere the student's own code
-    runs as the student, as it does in their own kernel."""
-    if sandbox_problem() is not None:
-        return False
-    from traitlets.config import Config
-
-    from .nbgrader_plugins import sandboxed
-
-    config = Config(validator.config)
-    config.SandboxedKernelManager.memory_limit = int(memory_limit or 0)
-    validator.config = config
-    validator.preprocessors = sandboxed(list(validator.preprocessors))
-    return True

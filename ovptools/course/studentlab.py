@@ -21,9 +21,10 @@ import json
 import os
 import shutil
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .paths import stamp
 
 REPO = Path(__file__).resolve().parents[2]
 WORKSPACE = "my-course"
@@ -40,10 +41,6 @@ NBGRADER_SERVER_EXTENSIONS = ("formgrader", "assignment_list", "course_list", "v
 
 def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _stamp() -> str:
-    return time.strftime("%Y%m%d-%H%M%S")
 
 
 @dataclass
@@ -88,11 +85,11 @@ def sync_workspace(course: str | Path, work: str | Path) -> SyncReport:
             shutil.copy2(src, dst)  # the student never touched it
             report.updated.append(rel)
         else:
-            mine = dst.with_name(f"{dst.stem}.mine-{_stamp()}{dst.suffix}")
+            mine = dst.with_name(f"{dst.stem}.mine-{stamp()}{dst.suffix}")
             n = 1
             while mine.exists():
                 n += 1
-                mine = dst.with_name(f"{dst.stem}.mine-{_stamp()}-{n}{dst.suffix}")
+                mine = dst.with_name(f"{dst.stem}.mine-{stamp()}-{n}{dst.suffix}")
             dst.rename(mine)
             shutil.copy2(src, dst)
             report.updated.append(rel)
