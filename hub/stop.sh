@@ -16,7 +16,7 @@ for arg in "$@"; do
 	*) echo "hub/stop.sh: unknown option $arg (expected --servers, --force)" >&2; exit 2 ;;
 	esac
 done
-grading=$(ps -eo pid=,user=,args= | grep -E '(nbgrader|ovp-instructor) autograde( |$)' | grep -v -e 'grep -E')
+grading=$(ps -eww -o pid=,user=,args= | grep -E '(nbgrader|ovp-instructor) autograde( |$)' | grep -v -e 'grep -E')
 if [ -n "$grading" ]; then
 	echo "hub/stop.sh: grading is running; stopping the gradebook now would lose its grades:" >&2
 	echo "$grading" | sed 's/^/    /' >&2
