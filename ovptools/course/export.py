@@ -88,20 +88,25 @@ def final_grades(assignment: str, *, root: str | Path | None = None) -> list[Fin
     return out
 
 
-def all_final_grades(root: str | Path | None = None) -> Iterator[FinalGrade]:
-    """The final grades of every autograded assignment with submissions, in course order."""
+def _each_assignment(root: Path, read) -> Iterator[tuple[str, list]]:
+    """(assignment, ``read(assignment, root=root)``) for every autograded assignment with submissions."""
     from nbgrader.api import MissingEntry
 
-    root = course_root(root)
     if not gradebook_exists(root):  # nothing autograded yet
         return
     for name in assignments(root):
         if not submitted_students(root, name):
             continue
         try:
-            rows = final_grades(name, root=root)
+            rows = read(name, root=root)
         except MissingEntry:  # submitted but never autograded: nothing to report yet
             continue
+        yield name, rows
+
+
+def all_final_grades(root: str | Path | None = None) -> Iterator[FinalGrade]:
+    """The final grades of every autograded assignment with submissions, in course order."""
+    for _, rows in _each_assignment(course_root(root), final_grades):
         yield from rows
 
 
@@ -149,17 +154,7 @@ def final_grades_table(*, root: str | Path | None = None) -> str:
 
 def _all_grades(root: Path) -> Iterator[tuple[str, Grade]]:
     """(assignment, grade) for every autograded assignment with submissions."""
-    from nbgrader.api import MissingEntry
-
-    if not gradebook_exists(root):  # nothing autograded yet
-        return
-    for name in assignments(root):
-        if not submitted_students(root, name):
-            continue
-        try:
-            rows = grades(name, root=root)
-        except MissingEntry:  # submitted but never autograded: nothing to report yet
-            continue
+    for name, rows in _each_assignment(root, grades):
         for g in rows:
             yield name, g
 

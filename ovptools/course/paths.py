@@ -144,3 +144,15 @@ def backup_path(dest: Path, name: str) -> Path:
         n += 1
         backup = base.with_name(f"{base.name}-{n}")
     return backup
+
+
+def user_tasks(uid: int) -> int:
+    """The processes and threads whose real user is ``uid`` (what ``RLIMIT_NPROC`` counts)."""
+    count = 0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:  # a process may end meanwhile
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except OSError:
+            continue
+        count += int(fields.get("Threads", "1")) if int(fields.get("Uid", "-1").split()[0]) == uid else 0
+    return count

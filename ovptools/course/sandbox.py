@@ -31,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from .paths import user_tasks
+
 BWRAP = "bwrap"
 MAX_PROCESSES = 128
 """Processes (threads included) a submission may have at once: a kernel uses about 10 with one
@@ -45,9 +47,10 @@ CGROUP_PARENT = "ovp-grading"
 SANDBOX_UID = 65534
 """``nobody``: the host uid of the kernel when the grader runs as root."""
 
-ENV_PASSED = ("LANG", "LC_ALL", "TZ", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-              "OVP_NO_PROGRESS", "OVP_STATIC_WIDGETS", "PYTHONHASHSEED")
-"""The only variables of the grader's environment the kernel sees (with PATH, HOME and PYTHONPATH)."""
+ENV_PASSED = ("LANG", "LC_ALL", "TZ", *THREADS, "OVP_NO_PROGRESS", "OVP_STATIC_WIDGETS", "PYTHONHASHSEED",
+              "LD_LIBRARY_PATH")
+"""The only variables of the grader's environment the kernel sees (with PATH, HOME and PYTHONPATH;
+LD_LIBRARY_PATH where the interpreter is a copy that needs it, as on the class server)."""
 
 ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "fonts", "mime.types", "alternatives")
 """What the kernel sees of /etc: the dynamic linker's cache, the time zone, fonts (matplotlib)."""
@@ -120,6 +123,8 @@ def python_paths() -> list[Path]:
     for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep):
         if entry and (Path(entry) / "ovptools" / "__init__.py").is_file():
             paths.add((Path(entry) / "ovptools").resolve())
+    # packages lent by another environment (the class server's interpreter copy adds the course's by a .pth)
+    paths.update(Path(p).resolve() for p in sys.path if Path(p).name in ("site-packages", "dist-packages"))
     keep = []
     for p in sorted(paths):
         if p == Path("/") or p == Path("/usr") or any(_inside(p, q) for q in keep):
@@ -226,7 +231,8 @@ class Sandbox:
             if value:
                 args += ["--setenv", key, value]
         args += ["--remount-ro", "/"]
-        settings = {"memory": self.memory_limit, "nproc": None if self.root else self.max_processes,
+        settings = {"memory": self.memory_limit,  # RLIMIT_NPROC also counts the grader's own tasks on the host
+                    "nproc": None if self.root else self.max_processes + user_tasks(os.getuid()),
                     "uid": SANDBOX_UID if self.root else None}
         return [*args, python, "-c", _LAUNCHER, json.dumps(settings), *kernel_cmd]
 
