@@ -26,12 +26,11 @@ from pathlib import Path
 
 import pytest
 from nbgrader_helpers import scratch_course, submit
-from servers import wait_for_http
+from servers import CHROMIUM, headless_chromium, wait_for_http
 
 from ovptools.course import feedback, instructor, studentlab
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = REPO / "test-artifacts" / "browser"
 
 # notebook → (the widget's first status line, a slider readout to edit, the value to type, the status after)
@@ -119,17 +118,8 @@ def _keep_widget_cells(path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                  "--disable-background-networking", "--disable-component-update"],
-        )
+    with headless_chromium() as b:
         yield b
-        b.close()
 
 
 def test_the_printed_url_opens_the_index_without_nbgraders_instructor_tools(lab, browser):

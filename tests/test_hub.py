@@ -44,7 +44,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from servers import wait_for_http
+from servers import CHROMIUM, headless_chromium, wait_for_http
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "hub"))
@@ -52,7 +52,6 @@ import pgcluster  # noqa: E402
 from users_env import users_env  # noqa: E402
 
 BIN = Path(sys.executable).parent
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = REPO / "test-artifacts" / "hub"
 ASSIGNMENT, COURSE_ID = "ps1_pl", "ovp-course"
 SOURCE = REPO / "solutions" / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
@@ -289,16 +288,8 @@ def _gd_only(release: Path) -> str:
 # --- the browser ---------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                  "--disable-background-networking", "--disable-component-update"],
-        )
+    with headless_chromium() as b:
         yield b
-        b.close()
 
 
 def _shot(page, name: str) -> None:

@@ -17,7 +17,6 @@ import html
 import json
 import re
 import resource
-import shutil
 import socket
 import subprocess
 import sys
@@ -27,10 +26,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from servers import wait_for_http
+from servers import CHROMIUM, headless_chromium, wait_for_http
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = REPO / "test-artifacts" / "site"
 BUILD_SECONDS = 60
 LIVE_LINE = "The live version needs a running kernel"
@@ -297,17 +295,8 @@ def served(built):
 def browser():
     if not Path(CHROMIUM).is_file():
         pytest.skip("Debian's chromium is not installed (`make browser` installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                  "--disable-background-networking", "--disable-component-update"],
-        )
+    with headless_chromium() as b:
         yield b
-        b.close()
 
 
 def _widget_pages() -> set[str]:
