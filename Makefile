@@ -29,24 +29,23 @@ $(VENV)/.site: pyproject.toml $(VENV)/.course
 setup: $(VENV)/.course
 setup-test: $(VENV)/.test
 
+# $(call apt_get,COMMAND,PACKAGE,WHAT): install Debian's PACKAGE unless COMMAND exists (as root, or with sudo);
+# elsewhere say what is missing (WHAT).
+apt_get = if command -v $(1) >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2); \
+	elif command -v sudo >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then \
+		sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2); \
+	else echo "$(2) is not installed and cannot be installed here: $(3)"; fi
+
 ## Debian's Chromium for the browser test (Playwright cannot download its own browser here).
 browser:
-	@if command -v chromium >/dev/null 2>&1; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
-	elif command -v sudo >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then \
-		sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
-	else echo "chromium is not installed and cannot be installed here: the browser test will be skipped"; fi
+	@$(call apt_get,chromium,chromium,the browser test will be skipped)
 
 ## Debian's bubblewrap, the grading sandbox of `ovp-instructor autograde` and `ovp-check`. Without it
 ## autograde refuses to grade (unless --unsafe-no-sandbox) and the sandbox tests are skipped.
 sandbox:
-	@if command -v bwrap >/dev/null 2>&1; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap; \
-	elif command -v sudo >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then \
-		sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap; \
-	else echo "bubblewrap is not installed and cannot be installed here: autograding needs it (or --unsafe-no-sandbox)"; fi
+	@$(call apt_get,bwrap,bubblewrap,autograding needs it (or --unsafe-no-sandbox))
 
 ## The class server's packages (Debian, as root; see hub/README.md): nodejs, npm, configurable-http-proxy,
 ## postgresql, and jupyterhub with the PostgreSQL driver in the venv. Without root it says what is missing.
