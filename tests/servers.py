@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import subprocess
 import time
 import urllib.request
 
@@ -43,3 +44,12 @@ def headless_chromium():
             yield b
         finally:
             b.close()
+
+
+def stop(process, *, seconds: float = 20) -> None:
+    """Terminate a server a test started, killing it if it has not exited after ``seconds``."""
+    process.terminate()
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 from nbgrader_helpers import scratch_course, submit
-from servers import CHROMIUM, headless_chromium, wait_for_http
+from servers import CHROMIUM, headless_chromium, stop, wait_for_http
 
 from ovptools.course import feedback, instructor, studentlab
 
@@ -99,11 +99,7 @@ def lab(tmp_path_factory):
         url = printed[-1].replace("token=...", f"token={token}")
         yield Lab(base, token, url, work)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
         log.close()
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from servers import CHROMIUM, headless_chromium, wait_for_http
+from servers import CHROMIUM, headless_chromium, stop, wait_for_http
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "test-artifacts" / "site"
@@ -284,11 +284,7 @@ def served(built):
         assert wait_for_http(f"{base}/index.html", seconds=60, process=server), "the static server did not start"
         yield site, base
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
 
 
 @pytest.fixture(scope="module")
