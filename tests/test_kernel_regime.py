@@ -44,7 +44,7 @@ def test_output_scale_is_lazier_for_larger_alpha():
 
 def test_batched_speedup_trains_the_same_networks():
     sp = ex.batched_speedup(m=32, count=4, steps=5)
-    assert sp["max_difference"] < 1e-4 and sp["batched"] > 0 and sp["loop"] > 0
+    assert sp["max_difference"] < 1e-4  # the same networks; the timings are the benchmark's to report, not a test's
 
 
 def test_widget_redraws_from_precomputed_runs():
