@@ -14,6 +14,7 @@ Screenshots go to test-artifacts/browser/.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import secrets
@@ -103,11 +104,32 @@ def lab(tmp_path_factory):
         log.close()
 
 
+def _names(source: str) -> tuple[set[str], set[str]]:
+    """(names a cell defines at top level, names it reads)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set(), set()
+    defined = {t.id for node in tree.body if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign)
+               for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+               for t in ast.walk(target) if isinstance(t, ast.Name)}
+    defined |= {node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.ClassDef)}
+    read = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return defined, read
+
+
 def _keep_widget_cells(path: Path) -> None:
+    """Keep the first code cell (imports), the widget cells and the earlier cells whose results they use."""
     nb = json.loads(path.read_text())
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     keep = {id(code[0])} | {id(c) for c in code if "_demo(" in "".join(c["source"])}
     assert len(keep) > 1, f"{path.name}: no widget cell found"
+    needed: set[str] = set()
+    for cell in reversed(code):
+        defined, read = _names("".join(cell["source"]))
+        if id(cell) in keep or defined & needed:
+            keep.add(id(cell))
+            needed = (needed - defined) | read
     nb["cells"] = [c for c in nb["cells"] if c["cell_type"] != "code" or id(c) in keep]
     path.write_text(json.dumps(nb))
 
