@@ -19,20 +19,14 @@ as one batched computation, and their Taylor models are in :mod:`ovptools.ensemb
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
 
 from ._validate import ArrayLike, as_tensor, check_count, check_positive, check_unit_rows, like
+from .kernels import arccos_kernels
 
 # ----------------------------------------------------------------------------------------------
 # analytic kernels
-
-
-def _kappa1(rho: torch.Tensor) -> torch.Tensor:
-    """E[σ(u)σ(v)]·π for unit Gaussians of correlation ρ, times 2 (the arc-cosine kernel of degree 1, /π form)."""
-    return (torch.sqrt((1 - rho**2).clamp_min(0)) + (math.pi - torch.arccos(rho)) * rho) / math.pi
 
 
 def limit_kernels(X: ArrayLike, Z: ArrayLike | None = None, *, depth: int | None = None) -> tuple[ArrayLike, ArrayLike]:
@@ -55,17 +49,7 @@ def limit_kernels(X: ArrayLike, Z: ArrayLike | None = None, *, depth: int | None
     if Zt.shape[1] != Xt.shape[1]:
         raise ValueError(f"Z: expected {Xt.shape[1]} columns to match X, got shape {tuple(Zt.shape)}")
     rho = (Zt @ Xt.T).clamp(-1.0, 1.0)
-    if depth is None:
-        nngp = _kappa1(rho) / 2
-        ntk = rho * (math.pi - torch.arccos(rho)) / (2 * math.pi)
-    else:
-        depth = check_count(depth, "depth")
-        sigma, ntk = rho, torch.zeros_like(rho)
-        for _ in range(depth):
-            r = sigma.clamp(-1.0, 1.0)
-            ntk = (ntk + sigma) * (math.pi - torch.arccos(r)) / math.pi
-            sigma = _kappa1(r)
-        nngp = sigma
+    nngp, ntk = arccos_kernels(rho, None if depth is None else check_count(depth, "depth"))
     ref = X if Z is None else Z
     return like(nngp, ref), like(ntk, ref)
 

@@ -75,6 +75,28 @@ def _cosines(X: torch.Tensor) -> torch.Tensor:
     return (X @ X.T).clamp(-1.0, 1.0)
 
 
+def arccos_kernels(rho: torch.Tensor, depth: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""The ReLU nets' infinite-width kernels from a matrix of cosines ρ (entries in [−1, 1]; any shape, so
+    cross-kernels between two sets of unit rows too). Returns ``(nngp, ntk)``:
+
+    - ``depth=None``, the two-layer net: K₁ = (√(1−ρ²) + (π − arccos ρ)ρ)/(2π) (:func:`relu_nngp`) and
+      H∞ = ρ(π − arccos ρ)/(2π) (:func:`gram_infinite`);
+    - ``depth=L``, the deep net: Σ⁽ᴸ⁾ and Θ_L of the recursion in :func:`relu_ntk_infinite`.
+    """
+    if depth is None:
+        angle = torch.arccos(rho)
+        nngp = (torch.sqrt(1 - rho**2) + (math.pi - angle) * rho) / (2 * math.pi)
+        return nngp, rho * (math.pi - angle) / (2 * math.pi)
+    sigma = rho
+    theta = torch.zeros_like(sigma)
+    for _ in range(depth):
+        r = sigma.clamp(-1.0, 1.0)
+        angle = torch.arccos(r)
+        theta = (theta + sigma) * ((math.pi - angle) / math.pi)
+        sigma = (torch.sqrt(1 - r**2) + (math.pi - angle) * r) / math.pi
+    return sigma, theta
+
+
 def gram_infinite(X: ArrayLike) -> ArrayLike:
     r"""Infinite-width Gram matrix of the two-layer net (Du et al., eq. 3), unit-norm rows:
 
@@ -88,9 +110,7 @@ def gram_infinite(X: ArrayLike) -> ArrayLike:
     """
     Xt = as_tensor(X, "X", ndim=2)
     check_unit_rows(Xt, "X")
-    G = _cosines(Xt)
-    H = G * (math.pi - torch.arccos(G)) / (2 * math.pi)
-    return like(H, X)
+    return like(arccos_kernels(_cosines(Xt))[1], X)
 
 
 def relu_nngp(X: ArrayLike) -> ArrayLike:
@@ -103,9 +123,7 @@ def relu_nngp(X: ArrayLike) -> ArrayLike:
     """
     Xt = as_tensor(X, "X", ndim=2)
     check_unit_rows(Xt, "X")
-    rho = _cosines(Xt)
-    K = (torch.sqrt(1 - rho**2) + (math.pi - torch.arccos(rho)) * rho) / (2 * math.pi)
-    return like(K, X)
+    return like(arccos_kernels(_cosines(Xt))[0], X)
 
 
 def relu_ntk_infinite(X: ArrayLike, depth: int) -> ArrayLike:
@@ -124,15 +142,7 @@ def relu_ntk_infinite(X: ArrayLike, depth: int) -> ArrayLike:
     Xt = as_tensor(X, "X", ndim=2)
     check_unit_rows(Xt, "X")
     depth = check_count(depth, "depth")
-    sigma = _cosines(Xt)
-    theta = torch.zeros_like(sigma)
-    for _ in range(depth):
-        rho = sigma.clamp(-1.0, 1.0)
-        angle = torch.arccos(rho)
-        sigma_dot = (math.pi - angle) / math.pi
-        theta = (theta + sigma) * sigma_dot
-        sigma = (torch.sqrt(1 - rho**2) + (math.pi - angle) * rho) / math.pi
-    return like(theta, X)
+    return like(arccos_kernels(_cosines(Xt), depth)[1], X)
 
 
 def _symmetric(H: ArrayLike, name: str = "H") -> torch.Tensor:
