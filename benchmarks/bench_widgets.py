@@ -59,7 +59,7 @@ def _direction_demo():
 
     X, y = part4.soudry_data("asymmetric", n_extra=20, seed=0)
     run = part4.soudry_experiment(X, y, steps=500_000)
-    return widgets.direction_demo(X, y, run["t"], run["w"], run["w_hat"])
+    return widgets.direction_demo(X, y, run.t, run.w, run.w_hat)
 
 
 def main() -> None:

@@ -91,44 +91,44 @@ def test_logistic_gradient_and_optimum():
 
 
 def test_gd_vs_sgd_crossover_moves_like_one_over_n():
-    out = ex.gd_vs_sgd_cost([30, 1000], np.logspace(-1, -4.5, 15), seeds=3)
-    assert np.all(out["gd"][1] > out["gd"][0])  # GD pays n per step
-    assert np.all(np.isfinite(out["crossover"]))
-    slope = np.log(out["crossover"][1] / out["crossover"][0]) / np.log(1000 / 30)
+    out = ex.gd_vs_sgd_cost([30, 1000], np.logspace(-1, -4.5, 15), n_seeds=3)
+    assert np.all(out.gd[1] > out.gd[0])  # GD pays n per step
+    assert np.all(np.isfinite(out.crossover))
+    slope = np.log(out.crossover[1] / out.crossover[0]) / np.log(1000 / 30)
     assert -1.4 < slope < -0.6, slope
 
 
 def test_gd_vs_sgd_cost_takes_any_step_budget():
     # regression: a budget that is not a multiple of 50 raised IndexError
-    out = ex.gd_vs_sgd_cost([30], np.logspace(-1, -2, 3), seeds=2, max_sgd_steps=1234)
-    assert out["sgd"].shape == (1, 3, 2) and np.all(np.isfinite(out["gd"]))
-    assert out["crossover_seeds"].shape == (1, 2)
+    out = ex.gd_vs_sgd_cost([30], np.logspace(-1, -2, 3), n_seeds=2, max_sgd_steps=1234)
+    assert out.sgd.shape == (1, 3, 2) and np.all(np.isfinite(out.gd))
+    assert out.crossover_seeds.shape == (1, 2)
 
 
 def test_gd_vs_sgd_cost_has_no_warning_when_a_target_is_met_at_the_start(recwarn):
     # regression: ε above the initial gap gives a cost of 0 for both methods, and log(0) warned
-    out = ex.gd_vs_sgd_cost([30], [10.0, 1e-1, 1e-2], seeds=2, max_sgd_steps=2000)
-    assert np.all(out["gd"][0, 0] == 0) and not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+    out = ex.gd_vs_sgd_cost([30], [10.0, 1e-1, 1e-2], n_seeds=2, max_sgd_steps=2000)
+    assert np.all(out.gd[0, 0] == 0) and not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
 
 
 def test_cauchy_regression_gradient_matches_finite_differences():
     g = np.random.default_rng(0)
     X, y, w = g.standard_normal((30, 4)), g.standard_normal(30), g.standard_normal(4)
-    value, grad = ex.cauchy_regression(X, y, w)
+    value, grad = ex.cauchy_regression(w, X, y)
     h = 1e-6
-    numeric = [(ex.cauchy_regression(X, y, w + h * e)[0] - ex.cauchy_regression(X, y, w - h * e)[0]) / (2 * h)
+    numeric = [(ex.cauchy_regression(w + h * e, X, y)[0] - ex.cauchy_regression(w - h * e, X, y)[0]) / (2 * h)
                for e in np.eye(4)]
     assert np.allclose(grad, numeric, atol=1e-7)
-    values, grads = ex.cauchy_regression(X, y, np.stack([w, 2 * w]))
+    values, grads = ex.cauchy_regression(np.stack([w, 2 * w]), X, y)
     assert np.isclose(values[0], value) and np.allclose(grads[0], grad)
 
 
 def test_sgd_nonconvex_rate_stays_under_its_bound_and_falls_with_T():
     X, y = ov.least_squares_data(100, 5, noise=1.0, seed=1)
-    out = ex.sgd_nonconvex_rate(X, y, 2 * np.ones(5), [50, 500, 2000], seeds=10)
-    assert np.all(out["minimum"] <= out["average"]) and np.all(out["average"] <= out["bound"])
-    assert out["average"][-1] < out["average"][0]
-    assert np.allclose(out["eta"], np.sqrt(2 * out["D"] / (out["beta"] * out["G2"] * out["horizons"])))
+    out = ex.sgd_nonconvex_rate(X, y, 2 * np.ones(5), [50, 500, 2000], n_seeds=10)
+    assert np.all(out.minimum <= out.average) and np.all(out.average <= out.bound)
+    assert out.average[-1] < out.average[0]
+    assert np.allclose(out.eta, np.sqrt(2 * out.D / (out.beta * out.G2 * out.horizons)))
     with pytest.raises(ValueError, match="w0"):
         ex.sgd_nonconvex_rate(X, y, np.ones(3), [10])
 
@@ -136,9 +136,9 @@ def test_sgd_nonconvex_rate_stays_under_its_bound_and_falls_with_T():
 def test_step_recipe_lowers_the_noise_floor_each_cut():
     X, y = ov.least_squares_data(1000, 20, noise=0.5, seed=0)
     out = ex.step_recipe(X, y, batch_size=10, seed=0)
-    etas = np.unique(out["eta"])[::-1]
+    etas = np.unique(out.eta)[::-1]
     assert len(etas) == 3 and np.allclose(etas[:-1] / etas[1:], 10)
-    floors = [np.mean(out["loss"][1:][out["eta"][1:] == s][-100:]) - out["f_star"] for s in etas]
+    floors = [np.mean(out.loss[1:][out.eta[1:] == s][-100:]) - out.f_star for s in etas]
     assert floors[0] > 5 * floors[1] > 25 * floors[2]
 
 
@@ -162,13 +162,13 @@ def test_kernel_along_gd_on_a_linear_net_meets_both_bounds():
     K = v @ v * X @ X.T
     eta = 1 / np.linalg.eigvalsh(K)[-1]
     out = ex.kernel_along_gd(ov.OneLayerNet(g.standard_normal((k, d)), v), X, y, eta=eta, steps=50)
-    assert out["loss"].shape == out["lambda_min"].shape == out["grad_sq"].shape == (51,)
-    np.testing.assert_allclose(out["lambda_min"], np.linalg.eigvalsh(K)[0], rtol=1e-9)
-    np.testing.assert_allclose(out["lambda_max"], 1 / eta, rtol=1e-9)
-    assert out["descent"] and out["descent_failures"] == 0 and out["pl_step_failures"] == 0
-    assert out["eta_lambda_max"] == pytest.approx(1.0) and out["above_one"] == 0 and out["contraction_failures"] == 0
-    assert out["loss"][-1] <= out["linearized"] * (1 + 1e-9) and out["linearized"] <= out["pl_bound"]
-    assert out["pl_bound"] == pytest.approx(out["loss"][0] * (1 - eta * np.linalg.eigvalsh(K)[0]) ** 50)
+    assert out.loss.shape == out.lambda_min.shape == out.grad_sq.shape == (51,)
+    np.testing.assert_allclose(out.lambda_min, np.linalg.eigvalsh(K)[0], rtol=1e-9)
+    np.testing.assert_allclose(out.lambda_max, 1 / eta, rtol=1e-9)
+    assert out.descent and out.descent_failures == 0 and out.pl_step_failures == 0
+    assert out.eta_lambda_max == pytest.approx(1.0) and out.above_one == 0 and out.contraction_failures == 0
+    assert out.loss[-1] <= out.linearized * (1 + 1e-9) and out.linearized <= out.pl_bound
+    assert out.pl_bound == pytest.approx(out.loss[0] * (1 - eta * np.linalg.eigvalsh(K)[0]) ** 50)
 
 
 def test_kernel_along_gd_measures_the_gradient_and_patterns_of_a_leaky_net():
@@ -185,41 +185,41 @@ def test_kernel_along_gd_measures_the_gradient_and_patterns_of_a_leaky_net():
     (grad,) = torch.autograd.grad(loss, Wt)
     K0 = ov.tangent_kernel(ov.OneLayerNet(W0, v, slope=0.2), X).numpy()  # autograd's J Jᵀ at t = 0
     out = ex.kernel_along_gd(net, X, y, eta=eta, steps=20)
-    assert out["lambda_min"][0] == pytest.approx(np.linalg.eigvalsh(K0)[0], rel=1e-10)
-    assert out["lambda_max"][0] == pytest.approx(np.linalg.eigvalsh(K0)[-1], rel=1e-10)
-    assert out["grad_sq"][0] == pytest.approx(float((grad**2).sum()), rel=1e-10)  # ‖∇L‖² = rᵀKr
-    assert out["pattern_change"][0] == 0 and out["pattern_change"].max() > 0
+    assert out.lambda_min[0] == pytest.approx(np.linalg.eigvalsh(K0)[0], rel=1e-10)
+    assert out.lambda_max[0] == pytest.approx(np.linalg.eigvalsh(K0)[-1], rel=1e-10)
+    assert out.grad_sq[0] == pytest.approx(float((grad**2).sum()), rel=1e-10)  # ‖∇L‖² = rᵀKr
+    assert out.pattern_change[0] == 0 and out.pattern_change.max() > 0
     changed = np.sum((X @ net.W.detach().numpy().T >= 0) != (X @ W0.T >= 0))  # of the n·k = 60 patterns
-    assert out["pattern_change"][-1] == pytest.approx(changed / 60)
-    assert out["eta_lambda_max"] >= 2 - 1e-9 and out["above_one"] >= 1 and out["contraction_failures"] >= 1
-    assert not out["descent"] and out["descent_failures"] >= 1
+    assert out.pattern_change[-1] == pytest.approx(changed / 60)
+    assert out.eta_lambda_max >= 2 - 1e-9 and out.above_one >= 1 and out.contraction_failures >= 1
+    assert not out.descent and out.descent_failures >= 1
     with pytest.raises(ValueError, match="net"):
         ex.kernel_along_gd(torch.nn.Linear(4, 1), X, y, eta=0.1, steps=2)
 
 
 def test_floor_1d_matches_the_stationary_variance_and_rejects_unstable_steps():
     out = ex.floor_1d(2.0, 0.5, [0.05, 0.5, 0.9], chains=4000, steps=400, seed=1)
-    np.testing.assert_allclose(out["predicted"], out["etas"] * 0.25 / (2 - 2 * out["etas"]))
-    np.testing.assert_allclose(out["measured"], out["predicted"], rtol=0.1)
-    assert out["measured"][-1] > 3 * out["small_step"][-1]        # at ηh = 1.8 the small-step form is far off
+    np.testing.assert_allclose(out.predicted, out.etas * 0.25 / (2 - 2 * out.etas))
+    np.testing.assert_allclose(out.measured, out.predicted, rtol=0.1)
+    assert out.measured[-1] > 3 * out.small_step[-1]        # at ηh = 1.8 the small-step form is far off
     with pytest.raises(ValueError, match="etas"):
         ex.floor_1d(1.0, 0.5, [2.0])
 
 
 def test_elongated_problem_paths_and_the_round_noise_cloud():
     P = ex.elongated_least_squares(300, curvatures=(1.0, 0.1), noise=0.5, seed=0)
-    assert np.all(np.sum(P["X"] ** 2, axis=1) <= 2 + 1e-12)
-    np.testing.assert_allclose(np.diag(P["H"]), [1.0, 0.1], rtol=0.2)
-    np.testing.assert_allclose(P["X"].T @ (P["X"] @ P["w_star"] - P["y"]), 0, atol=1e-9)
-    gd = ex.gd_path(P["X"], P["y"], P["w_star"] + 1, eta=1.0, steps=200)
-    assert gd.shape == (201, 2) and np.linalg.norm(gd[-1] - P["w_star"]) < 1e-6
-    sgd = ex.sgd_path(P["X"], P["y"], P["w_star"], eta=0.1, steps=50, seed=0)
-    assert sgd.shape == (51, 2) and not np.allclose(sgd[-1], P["w_star"])     # noise moves it off w*
-    small = ex.noise_cloud(P["X"], P["y"], P["w_star"], eta=0.05, steps=20000, burn_in=500, seed=0)
-    big = ex.noise_cloud(P["X"], P["y"], P["w_star"], eta=0.2, steps=20000, burn_in=500, seed=0)
-    assert 2.5 < big["floor"] / small["floor"] < 6                          # floor ∝ η (4×), up to noise and η‖x‖²
-    ev = np.linalg.eigvalsh(small["cov"])
+    assert np.all(np.sum(P.X ** 2, axis=1) <= 2 + 1e-12)
+    np.testing.assert_allclose(np.diag(P.H), [1.0, 0.1], rtol=0.2)
+    np.testing.assert_allclose(P.X.T @ (P.X @ P.w_star - P.y), 0, atol=1e-9)
+    gd = ex.gd_path(P.X, P.y, P.w_star + 1, eta=1.0, steps=200)
+    assert gd.shape == (201, 2) and np.linalg.norm(gd[-1] - P.w_star) < 1e-6
+    sgd = ex.sgd_path(P.X, P.y, P.w_star, eta=0.1, steps=50, seed=0)
+    assert sgd.shape == (51, 2) and not np.allclose(sgd[-1], P.w_star)     # noise moves it off w*
+    small = ex.noise_cloud(P.X, P.y, P.w_star, eta=0.05, steps=20000, burn_in=500, seed=0)
+    big = ex.noise_cloud(P.X, P.y, P.w_star, eta=0.2, steps=20000, burn_in=500, seed=0)
+    assert 2.5 < big.floor / small.floor < 6                          # floor ∝ η (4×), up to noise and η‖x‖²
+    ev = np.linalg.eigvalsh(small.cov)
     assert ev[1] / ev[0] < 2                                                # round, though κ(H) = 10
-    np.testing.assert_allclose(ev, 0.05 * 2 * P["f_star"] / 2, rtol=0.35)
+    np.testing.assert_allclose(ev, 0.05 * 2 * P.f_star / 2, rtol=0.35)
     with pytest.raises(ValueError, match="curvatures"):
         ex.elongated_least_squares(10, curvatures=(1.0, -1.0))

@@ -31,10 +31,10 @@ def scale_demo(*, m: int = 200, n: int = 40, steps: int = 400, eta: float = 0.5,
     canvas = Canvas()
     ax1, ax2 = canvas.axes
     first = neuron_paths(1.0, m=m, n=n, steps=steps, eta=eta, records=2, seed=seed)
-    colors = np.where(first["a"] > 0, "C3", "C0")
+    colors = np.where(first.a > 0, "C3", "C0")
     paths = LineCollection([], colors=colors, linewidths=0.7, alpha=0.6)
     ax1.add_collection(paths)
-    ax1.plot(first["paths"][0, :, 0], first["paths"][0, :, 1], ".", color="0.6", ms=3, label="w_r(0)")
+    ax1.plot(first.paths[0, :, 0], first.paths[0, :, 1], ".", color="0.6", ms=3, label="w_r(0)")
     (ends,) = ax1.plot([], [], ".", color="k", ms=3, label="w_r(T)")
     ax1.set(xlim=(-6, 6), ylim=(-6, 6), xlabel="first coordinate of w_r", ylabel="second coordinate of w_r")
     ax1.set_aspect("equal", adjustable="box")
@@ -49,18 +49,18 @@ def scale_demo(*, m: int = 200, n: int = 40, steps: int = 400, eta: float = 0.5,
         start = time.perf_counter()
         alpha = float(scale.value)
         run = neuron_paths(alpha, m=m, n=n, steps=steps, eta=eta, records=41, seed=seed)
-        P = run["paths"]
+        P = run.paths
         paths.set_segments([P[:, r, :] for r in range(P.shape[1])])
         ends.set_data(P[-1, :, 0], P[-1, :, 1])
         previous.set_visible(state["loss"] is not None)
         if state["loss"] is not None:
-            previous.set_data(run["t"], state["loss"])
-        current.set_data(run["t"], np.maximum(run["loss"], 1e-12))
-        state["loss"] = np.maximum(run["loss"], 1e-12)
+            previous.set_data(run.t, state["loss"])
+        current.set_data(run.t, np.maximum(run.loss, 1e-12))
+        state["loss"] = np.maximum(run.loss, 1e-12)
         regime = "lazy" if alpha >= 0.9 * top else "mean field" if alpha <= 1.1 else "in between"
-        title(ax1, f"α = {alpha:.1f} ({regime}): neurons move {run['movement']:.2f} on average")
-        canvas.show(f"α = {alpha:.1f} — mean ‖w_r(T) − w_r(0)‖ = {run['movement']:.2f}, "
-                    f"final loss {run['loss'][-1]:.1e}", start)
+        title(ax1, f"α = {alpha:.1f} ({regime}): neurons move {run.movement:.2f} on average")
+        canvas.show(f"α = {alpha:.1f} — mean ‖w_r(T) − w_r(0)‖ = {run.movement:.2f}, "
+                    f"final loss {run.loss[-1]:.1e}", start)
 
     return canvas.live(redraw, [scale])
 
@@ -69,7 +69,7 @@ def direction_demo(X, y, t, w, w_hat):
     r"""GD's direction on separable 2-D data against the hard-margin SVM, at a chosen step t.
 
     Arguments: the data ``X`` (n × 2) and labels ``y`` (±1), the recorded steps ``t`` and iterates ``w`` (len(t) × 2)
-    of a GD run (e.g. :func:`ovptools.experiments.part4.soudry_experiment`'s ``"t"`` and ``"w"``) and the SVM direction
+    of a GD run (e.g. :func:`ovptools.experiments.part4.soudry_experiment`'s ``t`` and ``w``) and the SVM direction
     ``w_hat``. Slider: log₁₀ t. Left: the data, the SVM separator and the separator of w(t). Right: the angle between
     w(t) and ŵ against t (log–log), with the chosen t marked.
     """

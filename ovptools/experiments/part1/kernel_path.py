@@ -3,17 +3,50 @@ conditions of the lecture's two bounds checked along the run (a torch model)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..._validate import check_count
 from ...train import descend
 
 
-def kernel_along_gd(net, X, y, *, eta: float, steps: int) -> dict:
+@dataclass(frozen=True)
+class KernelPath:
+    r"""The tangent kernel measured at every GD iterate t = 0..T (:func:`kernel_along_gd`).
+
+    Per iterate (arrays of length T + 1): ``loss`` L(W_t), ``lambda_min`` and ``lambda_max`` of K_t,
+    ``grad_sq`` = ‖∇L(W_t)‖² = r_tᵀK_t r_t, ``pattern_change`` the fraction of activation patterns that differ
+    from t = 0. ``eta`` the step. The PL bound: ``pl_bound`` = Π_{t<T}(1 − ηλ_min(K_t)) L(0), ``descent`` (its
+    condition L(t+1) ≤ L(t) − (η/2)‖∇L(W_t)‖² held at every step), ``descent_failures`` (the steps where it
+    failed), ``descent_slack`` (the smallest L(t) − (η/2)‖∇L(W_t)‖² − L(t+1)), ``pl_step_failures`` (the steps
+    where L(t+1) ≤ (1 − ηλ_min(K_t)) L(t) failed). The linearized model: ``linearized`` =
+    Π_{t<T}(1 − ηλ_min(K_t))² L(0), ``eta_lambda_max`` = max_t ηλ_max(K_t), ``above_one`` (iterates t < T with
+    ηλ_max(K_t) > 1), ``contraction_failures`` (iterates t < T with ηλ_max(K_t) > 2 − ηλ_min(K_t)).
+    """
+
+    loss: np.ndarray
+    lambda_min: np.ndarray
+    lambda_max: np.ndarray
+    grad_sq: np.ndarray
+    pattern_change: np.ndarray
+    eta: float
+    pl_bound: float
+    linearized: float
+    descent: bool
+    descent_failures: int
+    descent_slack: float
+    pl_step_failures: int
+    eta_lambda_max: float
+    above_one: int
+    contraction_failures: int
+
+
+def kernel_along_gd(net, X, y, *, eta: float, steps: int) -> KernelPath:
     r"""GD with step η on L(W) = ½‖h(X; W) − y‖² for a :class:`~ovptools.OneLayerNet` (trained in
     place), with the tangent kernel K_t = J(W_t)J(W_t)ᵀ measured at **every** iterate t = 0..``steps``.
 
-    Returns per iterate: ``loss``, ``lambda_min`` and ``lambda_max`` of K_t, ``grad_sq`` =
+    Returns a :class:`KernelPath`; per iterate: ``loss``, ``lambda_min`` and ``lambda_max`` of K_t, ``grad_sq`` =
     ‖∇L(W_t)‖² = r_tᵀK_t r_t (r_t = h − y), and ``pattern_change``, the fraction of the n·k
     activation patterns 1{w_aᵀx_i ≥ 0} that differ from t = 0. From these, Lecture 3's two bounds
     and their conditions, with T = ``steps``:
@@ -62,23 +95,23 @@ def kernel_along_gd(net, X, y, *, eta: float, steps: int) -> dict:
     eta = float(eta)
     slack = loss[:-1] - eta / 2 * grad_sq[:-1] - loss[1:]
     shrink = np.clip(1 - eta * lam_min[:-1], 0, None)
-    return {
-        "loss": loss,
-        "lambda_min": lam_min,
-        "lambda_max": lam_max,
-        "grad_sq": grad_sq,
-        "pattern_change": pattern_change,
-        "eta": eta,
-        "pl_bound": float(loss[0] * np.prod(shrink)),
-        "linearized": float(loss[0] * np.prod(shrink**2)),
-        "descent": bool(np.all(slack >= -1e-12 * loss[:-1])),
-        "descent_failures": int(np.sum(slack < -1e-12 * loss[:-1])),
-        "descent_slack": float(slack.min()),
-        "pl_step_failures": int(np.sum(loss[1:] > shrink * loss[:-1] * (1 + 1e-12))),
-        "eta_lambda_max": float(eta * lam_max.max()),
-        "above_one": int(np.sum(eta * lam_max[:-1] > 1 + 1e-12)),
-        "contraction_failures": int(np.sum(eta * lam_max[:-1] > 2 - eta * lam_min[:-1] + 1e-12)),
-    }
+    return KernelPath(
+        loss=loss,
+        lambda_min=lam_min,
+        lambda_max=lam_max,
+        grad_sq=grad_sq,
+        pattern_change=pattern_change,
+        eta=eta,
+        pl_bound=float(loss[0] * np.prod(shrink)),
+        linearized=float(loss[0] * np.prod(shrink**2)),
+        descent=bool(np.all(slack >= -1e-12 * loss[:-1])),
+        descent_failures=int(np.sum(slack < -1e-12 * loss[:-1])),
+        descent_slack=float(slack.min()),
+        pl_step_failures=int(np.sum(loss[1:] > shrink * loss[:-1] * (1 + 1e-12))),
+        eta_lambda_max=float(eta * lam_max.max()),
+        above_one=int(np.sum(eta * lam_max[:-1] > 1 + 1e-12)),
+        contraction_failures=int(np.sum(eta * lam_max[:-1] > 2 - eta * lam_min[:-1] + 1e-12)),
+    )
 
 
-__all__ = ["kernel_along_gd"]
+__all__ = ["KernelPath", "kernel_along_gd"]

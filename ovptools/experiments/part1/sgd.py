@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -66,8 +67,52 @@ def _crossover(gd_cost: np.ndarray, sgd_cost: np.ndarray, eps_grid: np.ndarray) 
     return float("nan")
 
 
-def gd_vs_sgd_cost(ns, eps_grid, *, d: int = 10, lam: float = 0.01, seeds: int = 3,
-                   max_sgd_steps: int = 400_000) -> dict[str, np.ndarray]:
+@dataclass(frozen=True)
+class SgdCost:
+    """Costs of GD and SGD to reach a target accuracy (:func:`gd_vs_sgd_cost`), in per-sample gradients.
+
+    ``ns`` the sample sizes, ``eps`` the targets ε; ``gd`` and ``sgd`` (len(ns) × len(eps) × n_seeds) the cost
+    to first reach f − f* ≤ ε (NaN if never); ``crossover_seeds`` (len(ns) × n_seeds) the ε where the two costs
+    are equal on each seed's data (NaN if they do not cross); ``crossover`` (len(ns)) its median over seeds.
+    """
+
+    ns: np.ndarray
+    eps: np.ndarray
+    gd: np.ndarray
+    sgd: np.ndarray
+    crossover_seeds: np.ndarray
+    crossover: np.ndarray
+
+
+@dataclass(frozen=True)
+class StepRecipe:
+    """The practical step-size recipe's run (:func:`step_recipe`): ``loss`` after every step (from step 0),
+    ``eta`` the step in force at each, and the minimum ``f_star``."""
+
+    loss: np.ndarray
+    eta: np.ndarray
+    f_star: float
+
+
+@dataclass(frozen=True)
+class NonconvexRate:
+    r"""SGD's rate on a non-convex f per horizon T (:func:`sgd_nonconvex_rate`), arrays of len(horizons):
+    ``horizons``, the step ``eta`` = η_T, ``average`` = (1/T) Σ_{k<T} E‖∇f(w_k)‖², ``minimum`` = min_{k<T}
+    E‖∇f(w_k)‖² (expectations estimated over the runs) and the ``bound`` √(2βDG²/T); the constants ``beta``,
+    ``G2`` and ``D``."""
+
+    horizons: np.ndarray
+    eta: np.ndarray
+    average: np.ndarray
+    minimum: np.ndarray
+    bound: np.ndarray
+    beta: float
+    G2: float
+    D: float
+
+
+def gd_vs_sgd_cost(ns, eps_grid, *, d: int = 10, lam: float = 0.01, n_seeds: int = 3,
+                   max_sgd_steps: int = 400_000) -> SgdCost:
     r"""Cost, in per-sample gradient evaluations, for GD and SGD to first reach f(w) − f* ≤ ε on
     ℓ2-regularized logistic regression, for each n in ``ns``, ε in ``eps_grid`` and seed.
 
@@ -76,13 +121,13 @@ def gd_vs_sgd_cost(ns, eps_grid, *, d: int = 10, lam: float = 0.01, seeds: int =
     step. SGD: one sample per step, step η_k = 2/(λ(k + k₀)) with k₀ = 2β/λ (the strongly convex
     schedule), at most ``max_sgd_steps`` steps; the gap is checked every max(10, n/50) SGD steps (not counted).
 
-    Returns ``gd``, ``sgd`` (len(ns) × len(eps) × seeds), ``crossover_seeds`` (len(ns) × seeds: the
-    ε where the two costs are equal on that seed's data, interpolated on log scales, NaN if they do
-    not cross), and ``crossover`` (its median over seeds, ignoring NaN).
+    Returns an :class:`SgdCost`: ``gd``, ``sgd`` (len(ns) × len(eps) × n_seeds), ``crossover_seeds``
+    (len(ns) × n_seeds: the ε where the two costs are equal on that seed's data, interpolated on log scales,
+    NaN if they do not cross), and ``crossover`` (its median over seeds, ignoring NaN).
     """
     ns = [check_count(n, "ns") for n in ns]
     eps_grid = as_array(eps_grid, "eps_grid", ndim=1)
-    seeds, max_sgd_steps = check_count(seeds, "seeds"), check_count(max_sgd_steps, "max_sgd_steps")
+    seeds, max_sgd_steps = check_count(n_seeds, "n_seeds"), check_count(max_sgd_steps, "max_sgd_steps")
     lam = check_positive(lam, "lam")
     gd_cost = np.full((len(ns), len(eps_grid), seeds), np.nan)
     sgd_cost = np.full_like(gd_cost, np.nan)
@@ -116,11 +161,11 @@ def gd_vs_sgd_cost(ns, eps_grid, *, d: int = 10, lam: float = 0.01, seeds: int =
                                 for a in range(len(ns))])
     with np.errstate(all="ignore"):
         crossover = np.array([np.nanmedian(c) if np.isfinite(c).any() else np.nan for c in crossover_seeds])
-    return {"ns": np.array(ns), "eps": eps_grid, "gd": gd_cost, "sgd": sgd_cost,
-            "crossover_seeds": crossover_seeds, "crossover": crossover}
+    return SgdCost(ns=np.array(ns), eps=eps_grid, gd=gd_cost, sgd=sgd_cost, crossover_seeds=crossover_seeds,
+                   crossover=crossover)
 
 
-def largest_stable_step(f: Callable, run: Callable[[float], Run], etas) -> float:
+def largest_stable_step(run: Callable[[float], Run], etas) -> float:
     """Step 3 of the recipe: the largest step in ``etas`` whose short run ends below where it
     started (``run(eta)`` returns a :class:`~ovptools.train.Run`; diverging runs count as unstable)."""
     for s in sorted(etas, reverse=True):
@@ -134,12 +179,13 @@ def largest_stable_step(f: Callable, run: Callable[[float], Run], etas) -> float
 
 
 def step_recipe(X, y, *, batch_size: int, seed: int, rounds: int = 3, window: int = 200,
-                max_steps: int = 4000) -> dict[str, np.ndarray]:
+                max_steps: int = 4000) -> StepRecipe:
     r"""The practical recipe on least squares f(w) = (1/2n)‖Xw − y‖² with minibatch SGD:
     find the largest stable constant step (within a factor 10), run until the loss plateaus
     (less than 1% better over ``window`` steps), cut the step by 10, repeat ``rounds`` times.
 
-    Returns the loss after every step (``loss``), the step in force (``eta``) and ``f_star``.
+    Returns a :class:`StepRecipe`: the loss after every step (``loss``), the step in force (``eta``) and
+    ``f_star``.
     """
     X, y = as_array(X, "X", ndim=2), as_array(y, "y", ndim=1)
     check_same_rows("X", X, "y", y)
@@ -151,7 +197,7 @@ def step_recipe(X, y, *, batch_size: int, seed: int, rounds: int = 3, window: in
     def short_run(s: float) -> Run:
         return sgd(f, gb, n, np.zeros(d), eta=s, steps=100, batch_size=batch_size, seed=seed, record_every=100)
 
-    eta = largest_stable_step(f, short_run, 10.0 ** np.arange(3, -4, -1))
+    eta = largest_stable_step(short_run, 10.0 ** np.arange(3, -4, -1))
     w, losses, etas, k = np.zeros(d), [f(np.zeros(d))], [eta], 0
     for r in range(rounds):
         previous = np.inf
@@ -166,12 +212,22 @@ def step_recipe(X, y, *, batch_size: int, seed: int, rounds: int = 3, window: in
             previous = float(np.mean(new))
         if r < rounds - 1:
             eta /= 10
-    return {"loss": np.array(losses), "eta": np.array(etas), "f_star": f_star}
+    return StepRecipe(loss=np.array(losses), eta=np.array(etas), f_star=f_star)
 
 
-def cauchy_regression(X, y, w) -> tuple[np.ndarray, np.ndarray]:
+def cauchy_regression(w, X, y) -> tuple[np.ndarray, np.ndarray]:
     r"""f(w) = (1/n) Σ_i log(1 + (x_iᵀw − y_i)²) (robust regression with the Cauchy loss, non-convex)
     and its gradient, for one w (length d) or a batch of them (rows of an S×d array)."""
+    X, y = as_array(X, "X", ndim=2), as_array(y, "y", ndim=1)
+    check_same_rows("X", X, "y", y)
+    w = as_array(w, "w", ndim=(1, 2))
+    if w.shape[-1] != X.shape[1]:
+        raise ValueError(f"w: expected length d = {X.shape[1]} (columns of X) in its last axis, got shape {w.shape}")
+    return _cauchy(w, X, y)
+
+
+def _cauchy(w: np.ndarray, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`cauchy_regression` on checked arrays."""
     W = np.atleast_2d(w)
     r = W @ X.T - y  # S × n residuals
     value = np.mean(np.log1p(r**2), axis=1)
@@ -179,16 +235,21 @@ def cauchy_regression(X, y, w) -> tuple[np.ndarray, np.ndarray]:
     return (value, grad) if np.ndim(w) == 2 else (value[0], grad[0])
 
 
-def sgd_nonconvex_rate(X, y, w0, horizons, *, seeds: int = 20, seed: int = 0) -> dict[str, np.ndarray]:
+def sgd_nonconvex_rate(X, y, w0, horizons, *, n_seeds: int = 20, seed: int = 0) -> NonconvexRate:
     r"""One-sample SGD on the non-convex Cauchy regression f of :func:`cauchy_regression`, for each
     horizon T with the constant step η_T = √(2D/(βG²T)) that balances the two terms of the bound
     min_{k<T} E‖∇f(w_k)‖² ≤ (1/T) Σ_{k<T} E‖∇f(w_k)‖² ≤ D/(ηT) + βηG²/2 = √(2βDG²/T).
 
     Constants, all provable for this f: β = 2 λ_max(XᵀX/n) (the loss log(1 + r²) has |φ''| ≤ 2),
     G² = (1/n) Σ‖x_i‖² ≥ E_i‖∇f_i(w)‖² (since |φ'| ≤ 1), and D = f(w₀) ≥ f(w₀) − f* (as f* ≥ 0).
-    ``seeds`` independent runs per T estimate the expectations. Returns ``horizons``, ``eta``,
-    ``average`` ((1/T) Σ_{k<T} of the seed-mean of ‖∇f(w_k)‖²), ``minimum`` (min_{k<T} of the
-    seed-mean), ``bound``, and the constants ``beta``, ``G2``, ``D``.
+    ``n_seeds`` independent runs per T estimate the expectations. Returns a :class:`NonconvexRate`:
+    ``horizons``, ``eta``, ``average`` ((1/T) Σ_{k<T} of the seed-mean of ‖∇f(w_k)‖²), ``minimum``
+    (min_{k<T} of the seed-mean), ``bound``, and the constants ``beta``, ``G2``, ``D``.
+
+    The loop is written out rather than run by :func:`ovptools.train.sgd`: it advances the ``n_seeds`` runs
+    as one array, each with its own sample, and measures the *full* gradient of every run at every step
+    (the quantity the theorem bounds), which :func:`~ovptools.train.sgd` (one run, recording the loss)
+    does not express.
     """
     X, y = as_array(X, "X", ndim=2), as_array(y, "y", ndim=1)
     check_same_rows("X", X, "y", y)
@@ -196,11 +257,11 @@ def sgd_nonconvex_rate(X, y, w0, horizons, *, seeds: int = 20, seed: int = 0) ->
     if len(w0) != X.shape[1]:
         raise ValueError(f"w0: expected length d = {X.shape[1]}, got {len(w0)}")
     horizons = [check_count(T, "horizons") for T in horizons]
-    seeds = check_count(seeds, "seeds")
+    seeds = check_count(n_seeds, "n_seeds")
     n = X.shape[0]
     beta = 2 * float(np.linalg.eigvalsh(X.T @ X / n)[-1])
     G2 = float(np.mean(np.sum(X**2, axis=1)))
-    D = float(cauchy_regression(X, y, w0)[0])
+    D = float(_cauchy(w0, X, y)[0])
     out = {k: [] for k in ("eta", "average", "minimum", "bound")}
     for T in horizons:
         eta = math.sqrt(2 * D / (beta * G2 * T))
@@ -208,7 +269,7 @@ def sgd_nonconvex_rate(X, y, w0, horizons, *, seeds: int = 20, seed: int = 0) ->
         samples = rng(seed + T).integers(0, n, size=(T, seeds))
         grad_sq = np.empty(T)
         for k in range(T):
-            _, g = cauchy_regression(X, y, W)
+            _, g = _cauchy(W, X, y)
             grad_sq[k] = np.mean(np.sum(g**2, axis=1))  # E‖∇f(w_k)‖², estimated over the seeds
             xi, yi = X[samples[k]], y[samples[k]]
             r = np.sum(xi * W, axis=1) - yi
@@ -217,11 +278,14 @@ def sgd_nonconvex_rate(X, y, w0, horizons, *, seeds: int = 20, seed: int = 0) ->
         out["average"].append(grad_sq.mean())
         out["minimum"].append(grad_sq.min())
         out["bound"].append(math.sqrt(2 * beta * D * G2 / T))
-    return {"horizons": np.array(horizons), **{k: np.array(v) for k, v in out.items()},
-            "beta": beta, "G2": G2, "D": D}
+    return NonconvexRate(horizons=np.array(horizons), **{k: np.array(v) for k, v in out.items()},
+                         beta=beta, G2=G2, D=D)
 
 
 __all__ = [
+    "NonconvexRate",
+    "SgdCost",
+    "StepRecipe",
     "cauchy_regression",
     "gd_vs_sgd_cost",
     "largest_stable_step",

@@ -10,45 +10,65 @@ subgradient method (Davis, Drusvyatskiy, Kakade & Lee 2018) and the mean-field s
 Lecture 10: implicit bias of GD on separable data (Soudry et al. 2018), the regularized path to the
 max margin (Wei, Lee, Liu & Ma 2019), a homogeneous net's normalized margin, and generalization
 against width with a norm-based capacity measure (Golowich, Rakhlin & Shamir 2018).
+
+Each function that returns several results returns a frozen dataclass whose docstring lists its fields.
 """
 
 from __future__ import annotations
 
 from .dynamics import (
+    MeanFieldMovement,
+    NeuronPaths,
+    ScalingMovement,
     mean_field_movement,
     neuron_paths,
 )
 from .generalization import (
+    MarginRun,
+    RegularizedMargins,
+    WidthSweep,
     digits_parity,
     regularized_margins,
     two_layer_margin_run,
     width_sweep,
 )
 from .margins import (
-    hard_margin_svm,
+    LogisticPath,
+    SoudryExperiment,
     logistic_gd_path,
-    normalized_margin,
     soudry_data,
     soudry_experiment,
-    svm_direction,
-    svm_reference,
 )
 from .nonsmooth import (
+    BiasGradients,
+    KinkAutodiff,
+    KinkComposition,
+    KinkFrequency,
+    KinkGradients,
     autodiff_at_kink,
     kink_frequency,
     kink_gradients,
-    subgradient_l1_regression,
 )
 from .quadratic import (
+    QuadraticLandscape,
+    WidthRuns,
     quadratic_landscape,
 )
 from .saddles import (
+    PerturbedGD,
+    RandomStarts,
+    SaddleEscape,
     perturbed_gd_saddle,
     saddle_escape,
     saddle_random_starts,
     saddle_value,
 )
 from .students import (
+    HessianTiming,
+    LossSlice,
+    Restarts,
+    StudentRuns,
+    TeacherStudent,
     hessian_timing,
     loss_slice,
     restart_nearby,
@@ -56,8 +76,46 @@ from .students import (
     student_loss,
     teacher_student,
 )
+from .subgradient import (
+    SubgradientRate,
+    subgradient_l1_regression,
+)
+from .svm import (
+    SVM,
+    SVMReference,
+    hard_margin_svm,
+    normalized_margin,
+    svm_direction,
+    svm_reference,
+)
 
 __all__ = [
+    "BiasGradients",
+    "HessianTiming",
+    "KinkAutodiff",
+    "KinkComposition",
+    "KinkFrequency",
+    "KinkGradients",
+    "LogisticPath",
+    "LossSlice",
+    "MarginRun",
+    "MeanFieldMovement",
+    "NeuronPaths",
+    "PerturbedGD",
+    "QuadraticLandscape",
+    "RandomStarts",
+    "RegularizedMargins",
+    "Restarts",
+    "SVM",
+    "SVMReference",
+    "SaddleEscape",
+    "ScalingMovement",
+    "SoudryExperiment",
+    "StudentRuns",
+    "SubgradientRate",
+    "TeacherStudent",
+    "WidthRuns",
+    "WidthSweep",
     "autodiff_at_kink",
     "digits_parity",
     "hard_margin_svm",

@@ -4,21 +4,86 @@ norm-based capacity measure (Golowich, Rakhlin & Shamir 2018)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..._validate import check_count, check_positive, rng
+from ...train import DivergenceError
 from .common import labelled_data
-from .margins import hard_margin_svm, support_groups
+from .svm import hard_margin_svm, support_groups
 
 
-def regularized_margins(X, y, lams) -> dict:
+@dataclass(frozen=True)
+class RegularizedMargins:
+    """Minimizers of the ℓ2-regularized logistic loss, one per λ (:func:`regularized_margins`): ``lams``
+    (decreasing), ``w`` (one row per λ), ``margin`` γ(w_λ), ``norm`` ‖w_λ‖, ``grad_norm`` ‖∇L_λ(w_λ)‖, the limit
+    ``max_margin`` 1/‖ŵ‖, and the asymptotic predictions ``pred_margin`` and ``pred_norm``."""
+
+    lams: np.ndarray
+    w: np.ndarray
+    margin: np.ndarray
+    norm: np.ndarray
+    grad_norm: np.ndarray
+    max_margin: float
+    pred_margin: np.ndarray
+    pred_norm: np.ndarray
+
+
+@dataclass(frozen=True)
+class MarginRun:
+    r"""GD on a homogeneous two-layer net (:func:`two_layer_margin_run`).
+
+    At the recorded steps ``step``: ``loss`` (mean logistic), ``train_error``, ``test_error`` (empty without test
+    data), ``margin`` γ(θ), ``raw_margin`` min_i y_i f(θ; x_i), ``frob_product`` ‖W‖_F‖a‖₂, ``capacity``
+    ‖W‖_F‖a‖₂/(raw margin·√n) (NaN while a point is misclassified). At every step k = 0..steps: ``margin_all``
+    γ(θ_k) and ``smoothed_all`` (Lyu & Li's smoothed margin, NaN while the summed loss is ≥ ln 2). And ``m``,
+    ``n``, ``params`` = m(d + 1), the final ``W`` (m×d) and ``a`` (m), ``frob_init`` = ‖W(0)‖_F‖a(0)‖₂.
+    """
+
+    step: np.ndarray
+    loss: np.ndarray
+    train_error: np.ndarray
+    test_error: np.ndarray
+    margin: np.ndarray
+    raw_margin: np.ndarray
+    frob_product: np.ndarray
+    capacity: np.ndarray
+    margin_all: np.ndarray
+    smoothed_all: np.ndarray
+    m: int
+    n: int
+    params: int
+    W: np.ndarray
+    a: np.ndarray
+    frob_init: float
+
+
+@dataclass(frozen=True)
+class WidthSweep:
+    """Two-layer nets of several widths (:func:`width_sweep`): ``widths``, ``params`` (m(d + 1)), ``runs`` (one
+    :class:`MarginRun` per width), ``frob_init``, and at the last step, per width, ``train_error``,
+    ``test_error``, ``margin``, ``capacity`` and ``frob_product``."""
+
+    widths: np.ndarray
+    params: np.ndarray
+    runs: tuple[MarginRun, ...]
+    frob_init: np.ndarray
+    train_error: np.ndarray
+    test_error: np.ndarray
+    margin: np.ndarray
+    capacity: np.ndarray
+    frob_product: np.ndarray
+
+
+def regularized_margins(X, y, lams) -> RegularizedMargins:
     r"""Normalized margins of the minimizers of the ℓ2-regularized logistic loss
     :math:`L_\lambda(w) = \sum_i \log(1 + e^{-y_i\langle w, x_i\rangle}) + \frac\lambda2\|w\|^2`, one per λ.
 
-    Each minimizer is found by damped Newton steps (L_λ is λ-strongly convex), warm-started from the
-    previous λ (sorted from large to small). Returns ``lams`` (decreasing), ``w`` (one row per λ),
-    ``margin`` (γ(w_λ)), ``norm`` (‖w_λ‖), ``grad_norm`` (‖∇L_λ(w_λ)‖, the optimality check), and
-    ``max_margin`` = 1/‖ŵ‖, the limit Rosset, Zhu & Hastie prove as λ → 0 for separable data.
+    Each minimizer is found by damped Newton steps (L_λ is λ-strongly convex), warm-started from the previous λ
+    (sorted from large to small). Returns a :class:`RegularizedMargins`: ``lams`` (decreasing), ``w`` (one row per
+    λ), ``margin`` (γ(w_λ)), ``norm`` (‖w_λ‖), ``grad_norm`` (‖∇L_λ(w_λ)‖, the optimality check), and ``max_margin``
+    = 1/‖ŵ‖, the limit Rosset, Zhu & Hastie prove as λ → 0 for separable data.
 
     The asymptotic prediction: with e^{-u} for the loss's tail, stationarity λw = Σ_i e^{−⟨w, z_i⟩} z_i
     (z_i = y_i x_i) is solved on the support vectors by w = s_λ ŵ + v with λ s_λ e^{s_λ} = 1
@@ -57,20 +122,21 @@ def regularized_margins(X, y, lams) -> dict:
     Zs, alpha_s, counts = support_groups(X, y, svm)
     v = np.linalg.lstsq(Zs, np.log(counts / alpha_s), rcond=None)[0]
     s_lam = np.real(lambertw(1.0 / lams))
-    W_pred = s_lam[:, None] * svm["w"] + v
-    return {"lams": lams, "w": W, "margin": margins, "norm": np.linalg.norm(W, axis=1),
-            "grad_norm": np.array(gnorms), "max_margin": 1.0 / float(np.linalg.norm(svm["w"])),
-            "pred_margin": np.min(W_pred @ Z.T, axis=1) / np.linalg.norm(W_pred, axis=1),
-            "pred_norm": np.linalg.norm(W_pred, axis=1)}
+    W_pred = s_lam[:, None] * svm.w + v
+    return RegularizedMargins(lams=lams, w=W, margin=margins, norm=np.linalg.norm(W, axis=1),
+                              grad_norm=np.array(gnorms), max_margin=1.0 / float(np.linalg.norm(svm.w)),
+                              pred_margin=np.min(W_pred @ Z.T, axis=1) / np.linalg.norm(W_pred, axis=1),
+                              pred_norm=np.linalg.norm(W_pred, axis=1))
 
 
 def two_layer_margin_run(
     X, y, m: int, *, steps: int, eta: float, scale: float = 1.0, seed: int = 0,
     X_test=None, y_test=None, records: int = 40,
-) -> dict:
+) -> MarginRun:
     r"""GD on the mean logistic loss of the homogeneous two-layer net
     :math:`f(\theta; x) = \sum_{r=1}^m a_r\,\mathrm{relu}(\langle w_r, x\rangle)`, both layers trained,
-    θ = (W, a), from w_r ~ N(0, scale² I), a_r ~ N(0, scale²/m). numpy, float64.
+    θ = (W, a), from w_r ~ N(0, scale² I), a_r ~ N(0, scale²/m), relu'(0) = 1. numpy, float64. Returns a
+    :class:`MarginRun`; a step that overflows raises :class:`~ovptools.train.DivergenceError`.
 
     f is 2-homogeneous in θ, so its normalized margin is :math:`\gamma(\theta) = \min_i y_i f(\theta;
     x_i)/\|\theta\|^2`. Recorded at about ``records`` steps spaced evenly in log k: ``loss``,
@@ -107,10 +173,8 @@ def two_layer_margin_run(
     # small products: BLAS threads only contend for the cores; a diverging step is caught on the next step
     with threadpool_limits(limits=1, user_api="blas"), np.errstate(over="ignore", invalid="ignore"):
         _two_layer_gd(X, y, W, a, eta, steps, rec, out, X_test, y_test)
-    res = {k: np.array(v) for k, v in out.items() if not k.endswith("_all")}
-    res["margin_all"], res["smoothed_all"] = np.array(out["margin_all"]), np.array(out["smoothed_all"])
-    res.update(m=m, n=n, params=m * (X.shape[1] + 1), W=W, a=a, frob_init=frob_init)
-    return res
+    return MarginRun(**{k: np.array(v) for k, v in out.items()}, m=m, n=n, params=m * (X.shape[1] + 1),
+                     W=W, a=a, frob_init=frob_init)
 
 
 def _margins_now(z, W, a, out) -> None:
@@ -122,7 +186,10 @@ def _margins_now(z, W, a, out) -> None:
 
 
 def _two_layer_gd(X, y, W, a, eta, steps, rec, out, X_test, y_test) -> None:
-    """The GD loop of :func:`two_layer_margin_run`: updates W and a in place, appends to ``out``."""
+    """The GD loop of :func:`two_layer_margin_run`: updates W and a in place, appends to ``out``. Written out
+    rather than run by :mod:`ovptools.train`: it measures the margins of every iterate from the forward pass
+    that the step reuses, and its net (homogeneous, no 1/√m, mean logistic loss) is not the two-layer problem
+    there."""
     from scipy.special import expit
 
     n = len(X)
@@ -131,11 +198,12 @@ def _two_layer_gd(X, y, W, a, eta, steps, rec, out, X_test, y_test) -> None:
         h = np.maximum(pre, 0.0)
         z = y * (h @ a)
         if not np.all(np.isfinite(z)):
-            raise ValueError(f"eta: GD diverged at step {k} with eta = {eta}; try a smaller step")
+            raise DivergenceError(f"eta: GD diverged at step {k} with eta = {eta}; try a smaller step",
+                                  iteration=k - 1, eta=eta)
         _margins_now(z, W, a, out)  # θ after k − 1 updates
         gf = -y * expit(-z) / n  # ∂(mean loss)/∂f_i = −y_i/(1 + e^{z_i})/n
         grad_a = h.T @ gf
-        grad_W = ((gf[:, None] * a) * (pre > 0)).T @ X
+        grad_W = ((gf[:, None] * a) * (pre >= 0)).T @ X
         a -= eta * grad_a
         W -= eta * grad_W
         if k in rec:
@@ -163,16 +231,17 @@ def digits_parity(*, n_train: int = 300, seed: int = 0) -> tuple[np.ndarray, np.
 
 
 def width_sweep(widths=(16, 64, 256, 1024), *, n_train: int = 300, steps: int = 2000, eta: float = 2.0,
-                scale: float = 1.0, seed: int = 0, records: int = 30) -> dict:
+                scale: float = 1.0, seed: int = 0, records: int = 30) -> WidthSweep:
     r"""Two-layer nets of several widths trained by :func:`two_layer_margin_run` on
-    :func:`digits_parity`. Returns ``widths``, ``params`` (m(d + 1)), ``runs`` (one dict per width)
+    :func:`digits_parity`. Returns a :class:`WidthSweep`: ``widths``, ``params`` (m(d + 1)), ``runs`` (one
+    :class:`MarginRun` per width)
     and, at the last step, ``train_error``, ``test_error``, ``margin``, ``capacity``, ``frob_product``;
     ``frob_init`` per width."""
     widths = [check_count(m, "widths") for m in widths]
     X, y, Xte, yte = digits_parity(n_train=n_train, seed=seed)
     runs = [two_layer_margin_run(X, y, m, steps=steps, eta=eta, scale=scale, seed=seed + 1 + j,
                                  X_test=Xte, y_test=yte, records=records) for j, m in enumerate(widths)]
-    last = {k: np.array([r[k][-1] for r in runs])
+    last = {k: np.array([getattr(r, k)[-1] for r in runs])
             for k in ("train_error", "test_error", "margin", "capacity", "frob_product")}
-    return {"widths": np.array(widths), "params": np.array([r["params"] for r in runs]), "runs": runs,
-            "frob_init": np.array([r["frob_init"] for r in runs]), **last}
+    return WidthSweep(widths=np.array(widths), params=np.array([r.params for r in runs]), runs=tuple(runs),
+                      frob_init=np.array([r.frob_init for r in runs]), **last)

@@ -1,12 +1,15 @@
 """Lecture 10: GD on the logistic loss of separable data turns towards the hard-margin SVM (Soudry,
-Hoffer, Nacson, Gunasekar & Srebro 2018)."""
+Hoffer, Nacson, Gunasekar & Srebro 2018); the SVM itself is in :mod:`.svm`."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..._validate import as_array, check_count, check_positive, rng
 from .common import angles_to, labelled_data, linear_slope
+from .svm import hard_margin_svm, support_groups
 
 # ---- Lecture 10: implicit bias and generalization ----
 # Soudry, Hoffer, Nacson, Gunasekar & Srebro (2018): GD on the logistic loss of separable data turns
@@ -15,76 +18,51 @@ from .common import angles_to, labelled_data, linear_slope
 # normalized margin of a homogeneous net grows during training; Golowich, Rakhlin & Shamir (2018):
 # a norm-based capacity measure. Labels are ±1; a linear predictor is homogeneous (no intercept).
 
-def normalized_margin(w, X, y) -> float:
-    r"""The normalized margin :math:`\gamma(w) = \min_i y_i\langle w, x_i\rangle / \|w\|_2` of a
-    homogeneous linear predictor (negative when w misclassifies a point). ``w`` ≠ 0 of length d."""
-    X, y = labelled_data(X, y)
-    w = as_array(w, "w", ndim=1)
-    if w.shape[0] != X.shape[1]:
-        raise ValueError(f"w: expected length d = {X.shape[1]} (columns of X), got {w.shape[0]}")
-    norm = float(np.linalg.norm(w))
-    if norm == 0:
-        raise ValueError("w: expected a nonzero vector (the normalized margin divides by ‖w‖)")
-    return float(np.min(y * (X @ w)) / norm)
+
+@dataclass(frozen=True)
+class LogisticPath:
+    """GD on the summed logistic loss (:func:`logistic_gd_path`): the recorded steps ``t``, the iterates ``w``
+    (len(t) × d), the ``loss`` L(w(t)) and the step ``eta``."""
+
+    t: np.ndarray
+    w: np.ndarray
+    loss: np.ndarray
+    eta: float
 
 
-def hard_margin_svm(X, y, *, tol: float = 1e-10, max_sweeps: int = 100_000) -> dict:
-    r"""The homogeneous hard-margin SVM :math:`\hat w = \arg\min \|w\|_2` s.t. :math:`y_i\langle w,
-    x_i\rangle \ge 1` (no intercept), by coordinate ascent on its dual
-    :math:`\max_{\alpha \ge 0} \sum_i \alpha_i - \frac12\|\sum_i \alpha_i y_i x_i\|^2`, with
-    :math:`\hat w = \sum_i \alpha_i y_i x_i`.
+@dataclass(frozen=True)
+class SoudryExperiment:
+    r"""GD on separable data against Soudry et al.'s asymptotics (:func:`soudry_experiment`).
 
-    Stops when every KKT condition holds to ``tol`` (y_i⟨ŵ, x_i⟩ ≥ 1 − tol, and |y_i⟨ŵ, x_i⟩ − 1| ≤ tol
-    where α_i > 0). Returns ``w`` (ŵ, margin 1), ``alpha``, ``support`` (indices with α_i > 0),
-    ``sweeps``. Without convergence in ``max_sweeps`` sweeps (as on data not separable through the
-    origin, where the dual is unbounded) it raises ``ValueError``.
+    The path (as :class:`LogisticPath`): ``t``, ``w``, ``loss``, ``eta``; per recorded step, ``norm`` ‖w(t)‖ and
+    ``angle`` ∠(w(t), ŵ) (radians). The SVM: ``w_hat``, ``alpha`` (n), ``support``. The predictions: ``w_tilde``
+    (w̃), ``w_tilde_perp`` (‖P⊥w̃‖), ``pred_norm`` ‖ŵ ln t + w̃‖, ``pred_loss`` ‖ŵ‖²/(ηt), ``pred_angle``
+    ∠(ŵ ln t + w̃, ŵ). The fits over the last decade of t: ``norm_slope`` (d‖w‖/d ln t), ``loss_slope`` (of log L
+    against log t), ``angle_log_t`` (angle · ln t at the last step), ``angle_power`` (the log–log slope of
+    angle · ln t); the linearized rate ``kappa`` = min(``lambda_min``, ``theta`` − 1).
     """
-    X, y = labelled_data(X, y)
-    tol = check_positive(tol, "tol")
-    max_sweeps = check_count(max_sweeps, "max_sweeps")
-    Z = y[:, None] * X  # rows y_i x_i: the constraints read ⟨w, z_i⟩ ≥ 1
-    sq = np.einsum("ij,ij->i", Z, Z)
-    if np.any(sq == 0):
-        raise ValueError("X: a zero row can never satisfy y_i⟨w, x_i⟩ ≥ 1 (not separable through the origin)")
-    alpha, w = np.zeros(len(Z)), np.zeros(X.shape[1])
-    sweeps = 0
-    while sweeps < max_sweeps:
-        sweeps += 1
-        for i in range(len(Z)):
-            new = max(0.0, alpha[i] + (1.0 - Z[i] @ w) / sq[i])
-            w += (new - alpha[i]) * Z[i]
-            alpha[i] = new
-        m = Z @ w
-        if np.all(m >= 1 - tol) and np.all(np.abs(m[alpha > 0] - 1) <= tol):
-            break
-    else:
-        raise ValueError(f"max_sweeps: the dual did not converge to tol = {tol} in {max_sweeps} sweeps "
-                         "(are the data separable through the origin?)")
-    return {"w": w, "alpha": alpha, "support": np.flatnonzero(alpha > 1e-12 * alpha.max()), "sweeps": sweeps}
 
-
-def svm_direction(X, y) -> np.ndarray:
-    r"""The unit vector :math:`\hat w/\|\hat w\|` of the homogeneous hard-margin SVM (:func:`hard_margin_svm`)."""
-    w = hard_margin_svm(X, y)["w"]
-    return w / np.linalg.norm(w)
-
-
-def svm_reference(X, y, *, C: float = 1e8) -> dict:
-    r"""The homogeneous hard-margin SVM by scikit-learn, as an independent check of :func:`hard_margin_svm`.
-
-    ``SVC(kernel="linear")`` always fits an intercept b. Fitted on the data together with its mirror
-    image {(−x_i, −y_i)}, the problem is symmetric under b → −b, so (ŵ, 0) is optimal and the ``w``
-    found is the homogeneous SVM's. A large ``C`` makes the soft margin hard. Returns ``w``
-    (margin 1), ``intercept`` (≈ 0) and ``support`` (indices into X of the support vectors).
-    """
-    from sklearn.svm import SVC
-
-    X, y = labelled_data(X, y)
-    C = check_positive(C, "C")
-    n = len(X)
-    svc = SVC(kernel="linear", C=C, tol=1e-8).fit(np.concatenate([X, -X]), np.concatenate([y, -y]))
-    return {"w": svc.coef_[0].copy(), "intercept": float(svc.intercept_[0]),
-            "support": np.unique(svc.support_ % n)}
+    t: np.ndarray
+    w: np.ndarray
+    loss: np.ndarray
+    eta: float
+    norm: np.ndarray
+    angle: np.ndarray
+    w_hat: np.ndarray
+    alpha: np.ndarray
+    support: np.ndarray
+    w_tilde: np.ndarray
+    w_tilde_perp: float
+    pred_norm: np.ndarray
+    pred_loss: np.ndarray
+    pred_angle: np.ndarray
+    norm_slope: float
+    loss_slope: float
+    angle_log_t: float
+    kappa: float
+    lambda_min: float
+    theta: float
+    angle_power: float
 
 
 def soudry_data(kind: str = "symmetric", *, n_extra: int = 20, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -117,13 +95,15 @@ def soudry_data(kind: str = "symmetric", *, n_extra: int = 20, seed: int = 0) ->
     return np.concatenate([sv, y_extra[:, None] * extra]), np.concatenate([ysv, y_extra])
 
 
-def logistic_gd_path(X, y, *, eta: float, steps: int, records: int = 60, w0=None) -> dict:
+def logistic_gd_path(X, y, *, eta: float, steps: int, records: int = 60, w0=None) -> LogisticPath:
     r"""GD with step ``eta`` on the summed logistic loss :math:`L(w) = \sum_i \log(1 + e^{-y_i\langle w,
     x_i\rangle})` from ``w0`` (default 0), recorded at about ``records`` steps spaced evenly in log t.
 
     L is β-smooth with β = σ_max(X)²/4, so Soudry et al.'s condition η < 2/β reads
-    η < 8/σ_max(X)²; a larger ``eta`` raises ``ValueError``. Returns ``t`` (the recorded steps),
-    ``w`` (len(t) × d) and ``loss``. Plain numpy array operations, about 10⁵ steps a second in 2-D.
+    η < 8/σ_max(X)²; a larger ``eta`` raises ``ValueError``. Returns a :class:`LogisticPath`: ``t`` (the
+    recorded steps), ``w`` (len(t) × d) and ``loss``. The loop is written out in in-place numpy operations,
+    about 10⁵ steps a second in 2-D, rather than run by :mod:`ovptools.train`, whose per-step bookkeeping (the
+    loss at every step) would cost more than the step itself on runs of 10⁶ steps.
     """
     X, y = labelled_data(X, y)
     eta = check_positive(eta, "eta")
@@ -152,22 +132,10 @@ def logistic_gd_path(X, y, *, eta: float, steps: int, records: int = 60, w0=None
         done = target
         ws.append(w.copy())
         losses.append(float(np.sum(np.logaddexp(0.0, -(Z @ w)))))
-    return {"t": t_rec, "w": np.array(ws), "loss": np.array(losses), "eta": eta}
+    return LogisticPath(t=t_rec, w=np.array(ws), loss=np.array(losses), eta=eta)
 
 
-def support_groups(X, y, svm: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The distinct support vectors z = y_n x_n, each with its summed dual variable and its number of
-    copies: k identical points act as one with k times the gradient, so only the sum of their α_n is
-    determined (the symmetric data have each z twice)."""
-    Z = y[:, None] * X
-    on_margin = np.flatnonzero(np.abs(Z @ svm["w"] - 1.0) <= 1e-8)
-    Zs, inverse, counts = np.unique(np.round(Z[on_margin], 12), axis=0, return_inverse=True, return_counts=True)
-    alpha = np.bincount(inverse.ravel(), weights=svm["alpha"][on_margin], minlength=len(Zs))
-    keep = alpha > 1e-12 * alpha.max()
-    return Zs[keep], alpha[keep], counts[keep].astype(float)
-
-
-def soudry_experiment(X, y, *, eta: float | None = None, steps: int = 200_000, records: int = 60) -> dict:
+def soudry_experiment(X, y, *, eta: float | None = None, steps: int = 200_000, records: int = 60) -> SoudryExperiment:
     r"""GD on the logistic loss of separable data against Soudry et al.'s asymptotics.
 
     With ŵ the homogeneous hard-margin SVM, α its dual variables and S its support vectors, the
@@ -176,8 +144,9 @@ def soudry_experiment(X, y, *, eta: float | None = None, steps: int = 200_000, r
     ‖ŵ‖ against ln t), ``pred_loss`` = Σα/(ηt) = ‖ŵ‖²/(ηt), and ``pred_angle`` = ∠(ŵ ln t + w̃, ŵ),
     which is ≈ ‖P⊥w̃‖/(‖ŵ‖ ln t) unless w̃ ∥ ŵ (all α_n equal), when it falls faster.
 
-    ``eta`` defaults to 4/σ_max(X)², half of the largest step the theorem allows. Returns the
-    path of :func:`logistic_gd_path` and ``norm``, ``angle`` (radians), the three predictions,
+    ``eta`` defaults to 4/σ_max(X)², half of the largest step the theorem allows. Returns a
+    :class:`SoudryExperiment`: the path of :func:`logistic_gd_path` and ``norm``, ``angle`` (radians), the
+    three predictions,
     ``w_hat``, ``alpha``, ``w_tilde`` (``w_tilde_perp`` = ‖P⊥w̃‖), and the fits over the last decade
     of t: ``norm_slope`` (d‖w‖/d ln t), ``loss_slope`` (of log L against log t) and
     ``angle_log_t`` (angle · ln t at the last step). When w̃ ∥ ŵ the angle falls faster than 1/ln t:
@@ -189,15 +158,15 @@ def soudry_experiment(X, y, *, eta: float | None = None, steps: int = 200_000, r
     if eta is None:
         eta = 4.0 / float(np.linalg.norm(X, 2)) ** 2
     svm = hard_margin_svm(X, y)
-    w_hat, alpha, S = svm["w"], svm["alpha"], svm["support"]
+    w_hat, alpha, S = svm.w, svm.alpha, svm.support
     Zs, alpha_s, counts = support_groups(X, y, svm)
     w_tilde = np.linalg.lstsq(Zs, np.log(eta * counts / alpha_s), rcond=None)[0]
     run = logistic_gd_path(X, y, eta=eta, steps=steps, records=records)
-    t = run["t"].astype(float)
+    t = run.t.astype(float)
     pred_w = np.log(t)[:, None] * w_hat + w_tilde
     u = w_hat / np.linalg.norm(w_hat)
-    norm = np.linalg.norm(run["w"], axis=1)
-    angle = angles_to(run["w"], w_hat)
+    norm = np.linalg.norm(run.w, axis=1)
+    angle = angles_to(run.w, w_hat)
     late = t >= t[-1] / 10
     # linearizing around ŵ ln t + w̃: the rest decays like t^(−κ), κ = min(λ_min⁺(Σ_S α_n z_n z_nᵀ), θ − 1),
     # θ = the smallest ⟨ŵ, z_n⟩ off the margin (those terms of the gradient decay like t^(−θ))
@@ -206,13 +175,13 @@ def soudry_experiment(X, y, *, eta: float | None = None, steps: int = 200_000, r
     off = off[off > 1.0 + 1e-8]
     lam_min, theta = float(eig[eig > 1e-12 * eig.max()].min()), float(off.min()) if len(off) else np.inf
     kappa = min(lam_min, theta - 1.0)
-    return {
-        **run, "norm": norm, "angle": angle, "w_hat": w_hat, "alpha": alpha, "support": S, "w_tilde": w_tilde,
-        "w_tilde_perp": float(np.linalg.norm(w_tilde - (w_tilde @ u) * u)),
-        "pred_norm": np.linalg.norm(pred_w, axis=1), "pred_loss": float(np.sum(alpha)) / (eta * t),
-        "pred_angle": angles_to(pred_w, w_hat),
-        "norm_slope": linear_slope(np.log(t[late]), norm[late]),
-        "loss_slope": linear_slope(np.log(t[late]), np.log(run["loss"][late])),
-        "angle_log_t": float(angle[-1] * np.log(t[-1])), "kappa": kappa, "lambda_min": lam_min, "theta": theta,
-        "angle_power": linear_slope(np.log(t[late]), np.log(angle[late] * np.log(t[late]))),
-    }
+    return SoudryExperiment(
+        t=run.t, w=run.w, loss=run.loss, eta=run.eta, norm=norm, angle=angle, w_hat=w_hat, alpha=alpha, support=S,
+        w_tilde=w_tilde, w_tilde_perp=float(np.linalg.norm(w_tilde - (w_tilde @ u) * u)),
+        pred_norm=np.linalg.norm(pred_w, axis=1), pred_loss=float(np.sum(alpha)) / (eta * t),
+        pred_angle=angles_to(pred_w, w_hat),
+        norm_slope=linear_slope(np.log(t[late]), norm[late]),
+        loss_slope=linear_slope(np.log(t[late]), np.log(run.loss[late])),
+        angle_log_t=float(angle[-1] * np.log(t[-1])), kappa=kappa, lambda_min=lam_min, theta=float(theta),
+        angle_power=linear_slope(np.log(t[late]), np.log(angle[late] * np.log(t[late]))),
+    )

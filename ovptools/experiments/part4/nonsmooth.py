@@ -1,17 +1,90 @@
-"""Lecture 9: kinks under automatic differentiation (Kakade & Lee 2018) and the stochastic subgradient method
-(Davis, Drusvyatskiy, Kakade & Lee 2018)."""
+"""Lecture 9: kinks under automatic differentiation (Kakade & Lee 2018). These experiments are about the value of
+relu'(0): they set it explicitly (:func:`relu_with_slope`) or compare torch's relu'(0) = 0 with ovptools' 1, so they
+keep torch's convention where the comparison needs it. The stochastic subgradient method is in :mod:`.subgradient`."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from ..._validate import check_count, check_positive
-from .common import loglog_slope, one_thread
+from ..._validate import check_count, rng
+from .common import one_thread, seeded
 
-# ---- Lecture 9: kinks under automatic differentiation, and the stochastic subgradient method ------------
+# ---- Lecture 9: kinks under automatic differentiation ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KinkComposition:
+    """Autodiff at 0 for one composition h of relu (:func:`autodiff_at_kink`): its ``name``, the Clarke
+    subdifferential ``clarke`` = (lo, hi), the ``one_sided`` derivatives (left, right), ``autodiff`` (one value per
+    slope s) and ``right_for`` (the s whose answer lies in ∂_C h(0))."""
+
+    name: str
+    clarke: tuple[float, float]
+    one_sided: tuple[float, float]
+    autodiff: np.ndarray
+    right_for: np.ndarray
+
+
+@dataclass(frozen=True)
+class KinkAutodiff:
+    """Derivatives at a kink (:func:`autodiff_at_kink`): of relu(x) − relu(−x) at 0 by ``torch``, by ``ovptools``,
+    by the one-sided ``directional`` derivative, and the ``true`` value; the ``slopes`` s tried, the
+    ``compositions`` (one :class:`KinkComposition` each) and ``right_for_all`` (the s right for all of them)."""
+
+    torch: float
+    ovptools: float
+    directional: float
+    true: float
+    slopes: np.ndarray
+    compositions: tuple[KinkComposition, ...]
+    right_for_all: np.ndarray
+
+
+@dataclass(frozen=True)
+class BiasGradients:
+    """One bias setting of :func:`kink_gradients`: the fractions ``conv1_zero``, ``conv2_zero`` of exactly-zero
+    pre-activations, ``pool_ties``, whether the two rules' gradients are ``identical``, the
+    ``relative_difference`` per parameter tensor, its largest value over the ``weights`` and over the ``biases``,
+    and ``conv1_zero_after_step``."""
+
+    conv1_zero: float
+    conv2_zero: float
+    pool_ties: float
+    identical: bool
+    relative_difference: dict[str, float]
+    weights: float
+    biases: float
+    conv1_zero_after_step: float
+
+
+@dataclass(frozen=True)
+class KinkGradients:
+    """The gradient under two kink rules (:func:`kink_gradients`) on ``images`` digits with ``channels`` filters,
+    per bias setting: ``none``, ``zero`` and ``random`` (each a :class:`BiasGradients`)."""
+
+    images: int
+    channels: int
+    none: BiasGradients
+    zero: BiasGradients
+    random: BiasGradients
+
+
+@dataclass(frozen=True)
+class KinkFrequency:
+    """How often kinks are hit (:func:`kink_frequency`) on the ``images`` digits: ``zero_pixels``, ``conv_zero``,
+    ``pool_ties``, and the same on Gaussian images (``*_gaussian``)."""
+
+    images: int
+    zero_pixels: float
+    conv_zero: float
+    pool_ties: float
+    zero_pixels_gaussian: float
+    conv_zero_gaussian: float
+    pool_ties_gaussian: float
 
 
 class _ReluSlope(torch.autograd.Function):
@@ -45,7 +118,7 @@ _KINK_COMPOSITIONS = (
 )
 
 
-def autodiff_at_kink(slopes=None) -> dict:
+def autodiff_at_kink(slopes=None) -> KinkAutodiff:
     r"""The derivative at x = 0 of g(x) = relu(x) − relu(−x) (= x, so g'(0) = 1) by reverse-mode autodiff
     with torch's relu (relu'(0) = 0), with ovptools' relu (relu'(0) = 1), and by the one-sided directional
     derivative (g(t·v) − g(0))/t along a random direction v (Kakade–Lee's idea: differentiate the piece
@@ -62,12 +135,12 @@ def autodiff_at_kink(slopes=None) -> dict:
     slopes = np.round(np.linspace(0.0, 1.0, 101), 10) if slopes is None else np.asarray(slopes, dtype=float)
     if slopes.ndim != 1 or slopes.size == 0 or np.any((slopes < 0) | (slopes > 1)):
         raise ValueError(f"slopes: expected a non-empty 1-D list of values in [0, 1], got {slopes!r}")
-    out = {}
+    out: dict = {}
     for name, act in (("torch", torch.relu), ("ovptools", relu_one)):
         x = torch.zeros((), dtype=torch.float64, requires_grad=True)
         (act(x) - act(-x)).backward()
         out[name] = float(x.grad)
-    v = float(np.random.default_rng(0).standard_normal())
+    v = float(rng(0).standard_normal())
     t = 1e-8
     out["directional"] = (float(torch.relu(torch.tensor(t * v)) - torch.relu(torch.tensor(-t * v)))) / (t * v)
     out["true"] = 1.0
@@ -85,13 +158,10 @@ def autodiff_at_kink(slopes=None) -> dict:
         if not (math.isclose(min(left, right), lo, abs_tol=1e-9) and math.isclose(max(left, right), hi, abs_tol=1e-9)):
             raise AssertionError(f"{name}: one-sided derivatives {left}, {right} disagree with [{lo}, {hi}]")
         right_s = (values >= lo - 1e-12) & (values <= hi + 1e-12)
-        comps.append({"name": name, "clarke": (lo, hi), "one_sided": (left, right), "autodiff": values,
-                      "right_for": slopes[right_s]})
-    out["slopes"] = slopes
-    out["compositions"] = comps
-    everywhere = np.all([np.isin(slopes, c["right_for"]) for c in comps], axis=0)
-    out["right_for_all"] = slopes[everywhere]
-    return out
+        comps.append(KinkComposition(name=name, clarke=(lo, hi), one_sided=(left, right), autodiff=values,
+                                     right_for=slopes[right_s]))
+    everywhere = np.all([np.isin(slopes, c.right_for) for c in comps], axis=0)
+    return KinkAutodiff(**out, slopes=slopes, compositions=tuple(comps), right_for_all=slopes[everywhere])
 
 
 def _digit_net(channels: int, bias: str, g: np.random.Generator):
@@ -127,7 +197,7 @@ def _digit_net_grads(params: dict, images: torch.Tensor, labels: torch.Tensor, s
 
 
 @one_thread()
-def kink_gradients(*, channels: int = 8, images: int = 512, seed: int = 0) -> dict:
+def kink_gradients(*, channels: int = 8, images: int = 512, seed: int = 0) -> KinkGradients:
     r"""Do the kinks met on integer-pixel digits change the gradient with respect to the parameters?
 
     A two-layer CNN (see :func:`_digit_net`) on ``images`` of scikit-learn's 8×8 digits (pixels 0–16, divided
@@ -136,11 +206,12 @@ def kink_gradients(*, channels: int = 8, images: int = 512, seed: int = 0) -> di
     (biases N(0, 0.1²)) — the parameter gradient is computed twice: with relu'(0) = 0 and max-pool ties sent
     to the first entry of the window (torch's rules), and with relu'(0) = 1 and ties sent to the last entry.
 
-    Returns per setting: the fraction of pre-activations that are exactly 0 in each conv layer, the fraction of
-    pooling windows with a tie, ``identical`` (whether every parameter gradient agrees bit for bit), and per
-    parameter tensor the relative difference ‖g_A − g_B‖/‖g_A‖ (``relative_difference``; its largest value
-    over the weight tensors W1, W2, V in ``weights`` and over the biases in ``biases``), and the fraction of
-    conv-1 pre-activations still exactly 0 after one gradient step of size 0.1 (``conv1_zero_after_step``).
+    Returns a :class:`KinkGradients`, per setting: the fraction of pre-activations that are exactly 0 in each conv
+    layer, the fraction of pooling windows with a tie, ``identical`` (whether every parameter gradient agrees bit
+    for bit), and per parameter tensor the relative difference ‖g_A − g_B‖/‖g_A‖ (``relative_difference``; its
+    largest value over the weight tensors W1, W2, V in ``weights`` and over the biases in ``biases``), and the
+    fraction of conv-1 pre-activations still exactly 0 after one gradient step of size 0.1
+    (``conv1_zero_after_step``).
 
     Why: a pre-activation z = ⟨w, patch⟩ over a blank patch is 0 for every w, so ∂z/∂w = patch = 0 and
     relu'(0) multiplies zero; a tie between identical (e.g. blank) patches is a tie for every w, so either
@@ -152,43 +223,45 @@ def kink_gradients(*, channels: int = 8, images: int = 512, seed: int = 0) -> di
     data = load_digits()
     if images > len(data.images):
         raise ValueError(f"images: expected at most {len(data.images)} (the digits data set), got {images}")
-    g = np.random.default_rng(seed)
+    g = rng(seed)
     pick = g.permutation(len(data.images))[:images]
     x = torch.tensor(data.images[pick] / 16.0)[:, None]
     y = torch.tensor(data.target[pick])
-    out = {"images": images, "channels": channels}
+    out = {}
     for bias in ("none", "zero", "random"):
-        params = _digit_net(channels, bias, np.random.default_rng([seed, 1]))
+        params = _digit_net(channels, bias, seeded(seed, 1))
         ga, z1, z2, ties = _digit_net_grads(params, x, y, 0.0, last_tie=False)
         gb, *_ = _digit_net_grads(params, x, y, 1.0, last_tie=True)
         rel = {k: float(torch.linalg.vector_norm(ga[k] - gb[k]) / torch.linalg.vector_norm(ga[k])) for k in ga}
         with torch.no_grad():  # one gradient step (rule A, step 0.1): are the exact zeros still there?
             stepped = {k: (p - 0.1 * ga[k]).requires_grad_() for k, p in params.items()}
         _, z1_next, _, _ = _digit_net_grads(stepped, x, y, 0.0, last_tie=False)
-        out[bias] = {"conv1_zero": float((z1 == 0).double().mean()), "conv2_zero": float((z2 == 0).double().mean()),
-                     "pool_ties": float(ties.double().mean()),
-                     "identical": all(torch.equal(ga[k], gb[k]) for k in ga), "relative_difference": rel,
-                     "weights": max(rel[k] for k in ("W1", "W2", "V")),
-                     "biases": max((rel[k] for k in ("b1", "b2", "c") if k in rel), default=0.0),
-                     "conv1_zero_after_step": float((z1_next == 0).double().mean())}
-    return out
+        out[bias] = BiasGradients(
+            conv1_zero=float((z1 == 0).double().mean()), conv2_zero=float((z2 == 0).double().mean()),
+            pool_ties=float(ties.double().mean()),
+            identical=all(torch.equal(ga[k], gb[k]) for k in ga), relative_difference=rel,
+            weights=max(rel[k] for k in ("W1", "W2", "V")),
+            biases=max((rel[k] for k in ("b1", "b2", "c") if k in rel), default=0.0),
+            conv1_zero_after_step=float((z1_next == 0).double().mean()))
+    return KinkGradients(images=images, channels=channels, **out)
 
 
 @one_thread()
-def kink_frequency(*, channels: int = 8, seed: int = 0) -> dict:
+def kink_frequency(*, channels: int = 8, seed: int = 0) -> KinkFrequency:
     r"""How often a network meets an exact kink, on scikit-learn's 8×8 digits with their integer pixels
     (0–16), against Gaussian inputs of the same shape.
 
     ``zero_pixels``: fraction of pixels that are exactly 0. ``conv_zero``: fraction of the pre-activations
     of a 3×3 convolution with Gaussian filters and zero bias that are exactly 0 (ReLU's kink).
     ``pool_ties``: fraction of 2×2 max-pooling windows (stride 2) whose maximum is attained more than once
-    (max's kink). The ``*_gaussian`` entries are the same counts on N(0, 1) images.
+    (max's kink). The ``*_gaussian`` entries are the same counts on N(0, 1) images. Returns a
+    :class:`KinkFrequency`.
     """
     from sklearn.datasets import load_digits
 
     channels = check_count(channels, "channels")
     images = load_digits().images  # N×8×8, integers 0..16 stored as floats
-    g = np.random.default_rng(seed)
+    g = rng(seed)
     noise = g.standard_normal(images.shape)
     filters = torch.as_tensor(g.standard_normal((channels, 1, 3, 3)))
 
@@ -202,61 +275,5 @@ def kink_frequency(*, channels: int = 8, seed: int = 0) -> dict:
 
     z, c, p = counts(images)
     zg, cg, pg = counts(noise)
-    return {"images": len(images), "zero_pixels": z, "conv_zero": c, "pool_ties": p,
-            "zero_pixels_gaussian": zg, "conv_zero_gaussian": cg, "pool_ties_gaussian": pg}
-
-
-@one_thread()
-def subgradient_l1_regression(
-    budgets=(100, 300, 1000, 3000, 10000), *, n: int = 200, d: int = 10, outliers: float = 0.2, runs: int = 20,
-    seed: int = 0,
-) -> dict:
-    r"""The stochastic subgradient method on robust regression f(w) = (1/n) Σ_i |x_iᵀw − y_i| (convex,
-    non-smooth), against the classical bound for convex Lipschitz f.
-
-    Data: x_i ~ N(0, I_d), y = X w* + a fraction ``outliers`` of labels replaced by N(0, 10²) values.
-    One step: pick i uniformly, g = sign(x_iᵀw − y_i)·x_i (a subgradient of the i-th term), w ← w − α g,
-    from w₀ = 0, with the constant step α = R/(G√K) for a budget of K steps, where R = ‖w₀ − w^⋆‖ and
-    G² = (1/n)Σ‖x_i‖² ≥ E‖g‖². Theorem: E f(w̄_K) − f^⋆ ≤ RG/√K for the average w̄_K of the iterates.
-    f^⋆ and w^⋆ come from the equivalent linear program (scipy's HiGHS). ``runs`` independent runs per budget.
-    Returns per budget the mean gap f(w̄_K) − f^⋆ over the runs and the bound RG/√K, and the fitted slope of
-    log(gap) against log K.
-    """
-    from scipy.optimize import linprog
-
-    budgets = tuple(check_count(K, "budgets") for K in budgets)
-    n, d, runs = check_count(n, "n"), check_count(d, "d"), check_count(runs, "runs")
-    outliers = check_positive(outliers, "outliers", allow_zero=True)
-    if outliers >= 1:
-        raise ValueError(f"outliers: expected a fraction in [0, 1), got {outliers!r}")
-    g = np.random.default_rng(seed)
-    X = g.standard_normal((n, d))
-    w_true = g.standard_normal(d)
-    y = X @ w_true
-    bad = g.random(n) < outliers
-    y[bad] = 10.0 * g.standard_normal(bad.sum())
-    # min Σ t_i s.t. −t ≤ Xw − y ≤ t, variables (w, t)
-    c = np.concatenate([np.zeros(d), np.ones(n) / n])
-    A = np.block([[X, -np.eye(n)], [-X, -np.eye(n)]])
-    lp = linprog(c, A_ub=A, b_ub=np.concatenate([y, -y]), bounds=[(None, None)] * d + [(0, None)] * n,
-                 method="highs")
-    w_star, f_star = lp.x[:d], float(lp.fun)
-    R = float(np.linalg.norm(w_star))
-    G = float(np.sqrt(np.mean(np.sum(X**2, axis=1))))
-    gaps = []
-    for K in budgets:
-        alpha = R / (G * math.sqrt(K))
-        W = np.zeros((runs, d))
-        avg = np.zeros((runs, d))
-        pick = np.random.default_rng([seed, K]).integers(0, n, size=(K, runs))
-        for k in range(K):
-            xi = X[pick[k]]
-            s = np.sign(np.einsum("rd,rd->r", xi, W) - y[pick[k]])
-            W -= alpha * s[:, None] * xi
-            avg += W
-        avg /= K
-        gaps.append(float(np.mean(np.abs(avg @ X.T - y).mean(axis=1) - f_star)))
-    gaps = np.array(gaps)
-    bound = R * G / np.sqrt(np.array(budgets, dtype=float))
-    return {"budgets": np.array(budgets), "gap": gaps, "bound": bound, "slope": loglog_slope(budgets, gaps),
-            "f_star": f_star, "R": R, "G": G, "w_error": float(np.linalg.norm(w_star - w_true))}
+    return KinkFrequency(images=len(images), zero_pixels=z, conv_zero=c, pool_ties=p,
+                         zero_pixels_gaussian=zg, conv_zero_gaussian=cg, pool_ties_gaussian=pg)

@@ -4,14 +4,41 @@ f(x) = xᵀWᵀdiag(v)Wx against the width, beside the convex problem over symme
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
-from ..._validate import check_count, check_positive
-from .common import one_thread
+from ..._validate import check_count, check_positive, rng
+from .common import one_thread, seeded
 
 # ---- Lecture 9: quadratic activations ------------------------------------------------------------------
 # f(x) = Σ_j v_j (w_jᵀx)² = xᵀ Wᵀ diag(v) W x with the output weights v fixed; W is k×d (rows w_j).
+
+
+@dataclass(frozen=True)
+class WidthRuns:
+    """The local-search runs of one width ``k`` (:func:`quadratic_landscape`): the final ``loss`` and
+    ``grad_norm`` of each start (n_seeds each)."""
+
+    k: int
+    loss: np.ndarray
+    grad_norm: np.ndarray
+
+
+@dataclass(frozen=True)
+class QuadraticLandscape:
+    """Local search against the global minimum (:func:`quadratic_landscape`): the data ``X``, ``y``, the
+    ``widths``, ``runs`` (one :class:`WidthRuns` per width), the global minimum ``reference``; for
+    ``signs="positive"`` also the ``rank`` of the optimal M and the ``certificate`` (the smallest eigenvalue of
+    the gradient there), both None for ``"balanced"``."""
+
+    X: np.ndarray
+    y: np.ndarray
+    widths: tuple[int, ...]
+    runs: tuple[WidthRuns, ...]
+    reference: float
+    rank: int | None = None
+    certificate: float | None = None
 
 
 def _quad_loss_grad(w: np.ndarray, v: np.ndarray, X: np.ndarray, y: np.ndarray, lam: float):
@@ -60,10 +87,10 @@ def _fit_psd_trace(X: np.ndarray, y: np.ndarray, lam: float, iters: int) -> tupl
 
 @one_thread()
 def quadratic_landscape(
-    widths, *, d: int, n: int, signs: str = "balanced", lam: float = 0.0, seeds: int = 20, seed: int = 0,
+    widths, *, d: int, n: int, signs: str = "balanced", lam: float = 0.0, n_seeds: int = 20, seed: int = 0,
     reference_iters: int = 3000,
-) -> dict:
-    r"""Local search on the quadratic-activation net from ``seeds`` random starts per width k, against the
+) -> QuadraticLandscape:
+    r"""Local search on the quadratic-activation net from ``n_seeds`` random starts per width k, against the
     global minimum computed independently as a convex problem in M = Wᵀ diag(v) W.
 
     Data: x_i ~ N(0, I_d), y_i ~ N(0, 1) (arbitrary labels: the theorems hold for any data). Loss
@@ -72,34 +99,35 @@ def quadratic_landscape(
     is a least-squares fit). ``signs="positive"``: v = 1, M = WᵀW ⪰ 0, λ > 0 (Du–Lee; the global minimum
     over k ≥ d is the convex trace-regularized fit over M ⪰ 0, solved by projected gradient).
     Each run is L-BFGS on W from w_j ~ N(0, I_d/d) (scipy's, gtol = 1e-9 on the largest gradient entry).
-    Returns per width the final losses and gradient norms; and the reference value (plus, for
-    "positive", the rank of the optimal M and the smallest eigenvalue of the gradient there).
+    Returns a :class:`QuadraticLandscape`: per width the final losses and gradient norms; and the
+    reference value (plus, for "positive", the rank of the optimal M and the smallest eigenvalue of the gradient there).
     """
     from scipy.optimize import minimize
 
-    d, n, seeds = check_count(d, "d"), check_count(n, "n"), check_count(seeds, "seeds")
+    d, n, seeds = check_count(d, "d"), check_count(n, "n"), check_count(n_seeds, "n_seeds")
     widths = tuple(check_count(k, "widths") for k in widths)
     if signs not in ("balanced", "positive"):
         raise ValueError(f"signs: expected 'balanced' or 'positive', got {signs!r}")
     lam = check_positive(lam, "lam", allow_zero=signs == "balanced")
-    g = np.random.default_rng(seed)
+    g = rng(seed)
     X = g.standard_normal((n, d))
     y = g.standard_normal(n)
-    out = {"X": X, "y": y, "widths": widths, "runs": []}
+    out: dict = {}
     if signs == "balanced":
         out["reference"] = _fit_symmetric(X, y)
     else:
         value, M, certificate = _fit_psd_trace(X, y, lam, check_count(reference_iters, "reference_iters"))
         ev = np.linalg.eigvalsh(M)
         out.update(reference=value, rank=int(np.sum(ev > 1e-6 * max(ev[-1], 1e-300))), certificate=certificate)
+    runs = []
     for k in widths:
         v = np.where(np.arange(k) % 2 == 0, 1.0, -1.0) if signs == "balanced" else np.ones(k)
         losses, grads = [], []
         for s in range(seeds):
-            w0 = np.random.default_rng([seed, k, s]).standard_normal(k * d) / math.sqrt(d)
+            w0 = seeded(seed, k, s).standard_normal(k * d) / math.sqrt(d)
             res = minimize(_quad_loss_grad, w0, args=(v, X, y, lam), jac=True, method="L-BFGS-B",
                            options={"maxiter": 20000, "gtol": 1e-9, "ftol": 1e-15})
             losses.append(res.fun)
             grads.append(float(np.linalg.norm(res.jac)))
-        out["runs"].append({"k": k, "loss": np.array(losses), "grad_norm": np.array(grads)})
-    return out
+        runs.append(WidthRuns(k=k, loss=np.array(losses), grad_norm=np.array(grads)))
+    return QuadraticLandscape(X=X, y=y, widths=widths, runs=tuple(runs), **out)
