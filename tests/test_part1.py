@@ -223,3 +223,25 @@ def test_elongated_problem_paths_and_the_round_noise_cloud():
     np.testing.assert_allclose(ev, 0.05 * 2 * P.f_star / 2, rtol=0.35)
     with pytest.raises(ValueError, match="curvatures"):
         ex.elongated_least_squares(10, curvatures=(1.0, -1.0))
+
+
+@pytest.mark.parametrize(("call", "name"), [
+    # a y of shape (n, 1) used to broadcast against the n residuals into an n × n array (a wrong value, no error)
+    (lambda X, y: ex.cauchy_regression(np.zeros(3), X, y[:, None]), "y"),
+    (lambda X, y: ex.cauchy_regression(np.zeros(4), X, y), "w"),
+    (lambda X, y: ex.cauchy_regression(np.zeros(3), X, y[:-1]), "y"),
+    (lambda X, y: ex.gd_path(X, y, np.zeros(4), eta=0.1, steps=2), "w0"),
+    (lambda X, y: ex.sgd_path(X, y[:-1], np.zeros(3), eta=0.1, steps=2), "y"),
+    (lambda X, y: ex.noise_cloud(X, y, np.zeros(2), eta=0.1, steps=5, burn_in=0), "w_star"),
+    (lambda X, y: ex.floor_1d(1.0, 0.5, [0.1, np.nan]), "etas"),
+    (lambda X, y: ex.elongated_least_squares(10, curvatures=(1.0, np.nan)), "curvatures"),
+    (lambda X, y: ex.step_recipe(X, y, batch_size=2, seed=0, window=0), "window"),
+    (lambda X, y: ex.sgd_nonconvex_rate(X, y, np.zeros(3), [10], seed=1.5), "seed"),
+    (lambda X, y: ex.sgd_nonconvex_rate(X, y, np.zeros(3), [10], n_seeds=0), "n_seeds"),
+])
+def test_part1_experiments_refuse_bad_input_naming_the_argument(call, name):
+    g = np.random.default_rng(0)
+    X, y = g.standard_normal((20, 3)), g.standard_normal(20)
+    with pytest.raises(ValueError, match=rf"^{name}\b"):
+        call(X, y)
+

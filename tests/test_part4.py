@@ -314,3 +314,24 @@ def test_direction_demo_shows_the_angle_of_the_chosen_step_and_rejects_bad_shape
     assert f"{np.degrees(run.angle[j]):.2f}°" in status.value
     with pytest.raises(ValueError, match="n × 2"):
         widgets.direction_demo(X, y, run.t, run.w[:, :1], run.w_hat)
+
+
+@pytest.mark.parametrize(("call", "name"), [
+    (lambda X, y, W, a: ex.student_hessian_extremes(W, a[:2], X, y), "a"),
+    (lambda X, y, W, a: ex.student_hessian_extremes(W, a, X[:, :3], y), "X"),
+    (lambda X, y, W, a: ex.student_hessian_extremes(W, a, X, y[:-1]), "y"),
+    (lambda X, y, W, a: ex.student_loss(W, a, X[:, :3], y), "X"),
+    (lambda X, y, W, a: ex.restart_nearby(X, y[:-1], W, a, restarts=1, steps=1), "y"),
+    (lambda X, y, W, a: ex.loss_slice(X, y[:-1], W, a, W + 1, a), "y"),
+    (lambda X, y, W, a: ex.saddle_random_starts(10, seed=1.5), "seed"),
+    (lambda X, y, W, a: ex.perturbed_gd_saddle(10, seed=1.5), "seed"),
+    (lambda X, y, W, a: ex.mean_field_movement((10,), steps=1, seed=1.5), "seed"),
+    (lambda X, y, W, a: ex.subgradient_l1_regression((10,), seed=1.5), "seed"),
+    (lambda X, y, W, a: ex.quadratic_landscape((1,), d=2, n=5, seed=1.5), "seed"),
+    (lambda X, y, W, a: ex.autodiff_at_kink(slopes=[0.5, np.nan]), "slopes"),
+])
+def test_part4_experiments_refuse_bad_input_naming_the_argument(call, name):
+    g = np.random.default_rng(0)
+    X, y, W, a = g.standard_normal((20, 4)), g.standard_normal(20), g.standard_normal((3, 4)), g.standard_normal(3)
+    with pytest.raises(ValueError, match=rf"^{name}\b"):
+        call(X, y, W, a)

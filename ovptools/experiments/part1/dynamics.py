@@ -71,7 +71,7 @@ def elongated_least_squares(n: int = 400, *, curvatures=(1.0, 0.1), noise: float
     n = check_count(n, "n", minimum=3)
     check_positive(noise, "noise")
     h = np.asarray(curvatures, dtype=float)
-    if h.shape != (2,) or np.any(h <= 0):
+    if h.shape != (2,) or not np.all(h > 0) or not np.all(np.isfinite(h)):
         raise ValueError(f"curvatures: expected two positive numbers, got {curvatures!r}")
     gen = rng(seed)
     t = gen.uniform(0, 2 * np.pi, n)
@@ -130,8 +130,8 @@ def floor_1d(h: float, sigma: float, etas, *, chains: int = 5000, steps: int = 5
     check_positive(sigma, "sigma")
     chains = check_count(chains, "chains", minimum=2)
     steps = check_count(steps, "steps", minimum=1)
-    etas = np.asarray(etas, dtype=float)
-    if etas.ndim != 1 or np.any(etas <= 0) or np.any(etas * h >= 2):
+    etas = as_array(etas, "etas", ndim=1)
+    if np.any(etas <= 0) or np.any(etas * h >= 2):
         raise ValueError(f"etas: expected positive steps with η·h < 2 (h = {h}), got {etas.tolist()}")
     gen = rng(seed)
     w = np.zeros((len(etas), chains))

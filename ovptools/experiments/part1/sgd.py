@@ -189,6 +189,8 @@ def step_recipe(X, y, *, batch_size: int, seed: int, rounds: int = 3, window: in
     """
     X, y = as_array(X, "X", ndim=2), as_array(y, "y", ndim=1)
     check_same_rows("X", X, "y", y)
+    rounds, window = check_count(rounds, "rounds"), check_count(window, "window")
+    max_steps = check_count(max_steps, "max_steps")
     n, d = X.shape
     f = lambda w: float(0.5 * np.mean((X @ w - y) ** 2))  # noqa: E731
     gb = lambda w, idx: X[idx].T @ (X[idx] @ w - y[idx]) / len(idx)  # noqa: E731

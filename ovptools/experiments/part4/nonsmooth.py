@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ..._validate import check_count, rng
+from ..._validate import as_array, check_count, rng
 from .common import one_thread, seeded
 
 # ---- Lecture 9: kinks under automatic differentiation ---------------------------------------------------
@@ -132,8 +132,8 @@ def autodiff_at_kink(slopes=None) -> KinkAutodiff:
     """
     from ...models import relu as relu_one
 
-    slopes = np.round(np.linspace(0.0, 1.0, 101), 10) if slopes is None else np.asarray(slopes, dtype=float)
-    if slopes.ndim != 1 or slopes.size == 0 or np.any((slopes < 0) | (slopes > 1)):
+    slopes = np.round(np.linspace(0.0, 1.0, 101), 10) if slopes is None else as_array(slopes, "slopes", ndim=1)
+    if slopes.size == 0 or np.any((slopes < 0) | (slopes > 1)):
         raise ValueError(f"slopes: expected a non-empty 1-D list of values in [0, 1], got {slopes!r}")
     out: dict = {}
     for name, act in (("torch", torch.relu), ("ovptools", relu_one)):

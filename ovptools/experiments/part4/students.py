@@ -101,8 +101,19 @@ def student_loss(W, a, X, y) -> np.ndarray:
     W, a = (W[None], a[None]) if one else (W, a)
     if a.shape != W.shape[:2]:
         raise ValueError(f"a: expected shape {W.shape[:2] if not one else W.shape[1:2]} to match W, got {a.shape}")
-    loss = _student_loss_grad(W, a, as_array(X, "X", ndim=2), as_array(y, "y", ndim=1))[0]
+    X, y = _data_for(W.shape[-1], X, y)
+    loss = _student_loss_grad(W, a, X, y)[0]
     return loss[0] if one else loss
+
+
+def _data_for(d: int, X, y) -> tuple[np.ndarray, np.ndarray]:
+    """Checked (X, y) for students with d inputs: X an n×d array, y of length n."""
+    X, y = as_array(X, "X", ndim=2), as_array(y, "y", ndim=1)
+    if X.shape[1] != d:
+        raise ValueError(f"X: expected {d} columns to match the students' weights (d = {d}), got shape {X.shape}")
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"y: expected {X.shape[0]} labels to match the rows of X (shape {X.shape}), got {y.shape[0]}")
+    return X, y
 
 
 def _adam_fit(W: np.ndarray, a: np.ndarray, X: np.ndarray, y: np.ndarray, steps: int, eta: float) -> np.ndarray:
@@ -139,6 +150,7 @@ def restart_nearby(X, y, W, a, *, radius: float = 0.1, restarts: int = 10, steps
     W, a = as_array(W, "W", ndim=2), as_array(a, "a", ndim=1)
     if a.shape[0] != W.shape[0] or W.shape[1] != X.shape[1]:
         raise ValueError(f"W, a: expected shapes (k, {X.shape[1]}) and (k,), got {W.shape} and {a.shape}")
+    X, y = _data_for(W.shape[1], X, y)
     radius = check_positive(radius, "radius")
     restarts, steps = check_count(restarts, "restarts"), check_count(steps, "steps")
     eta = check_positive(eta, "eta")
@@ -200,12 +212,12 @@ def loss_slice(X, y, W0, a0, W1, a1, *, points: int = 49, margin: float = 0.25, 
     θ₁ = (W1, a1): θ(α, β) = θ₀ + α(θ₁ − θ₀) + β‖θ₁ − θ₀‖·u, with u a random unit direction orthogonal
     to θ₁ − θ₀; α ∈ [−margin, 1 + margin], β ∈ [−½ − margin, ½ + margin] (with the defaults the grid
     contains α = 0, α = 1 and β = 0 exactly)."""
-    X, y = as_array(X, "X", ndim=2), as_array(y, "y", ndim=1)
     W0, W1 = as_array(W0, "W0", ndim=2), as_array(W1, "W1", ndim=2)
     a0, a1 = as_array(a0, "a0", ndim=1), as_array(a1, "a1", ndim=1)
     if W0.shape != W1.shape or a0.shape != a1.shape or a0.shape[0] != W0.shape[0]:
         raise ValueError(f"W0, a0, W1, a1: expected shapes (k, d), (k,), (k, d), (k,), got {W0.shape}, "
                          f"{a0.shape}, {W1.shape}, {a1.shape}")
+    X, y = _data_for(W0.shape[1], X, y)
     points = check_count(points, "points", minimum=3)
     margin = check_positive(margin, "margin", allow_zero=True)
     k, d = W0.shape
@@ -230,13 +242,9 @@ def student_hessian_extremes(W, a, X, y, *, steps: int = 100, seed: int = 0) -> 
     r"""(λ_max, λ_min) of the Hessian of one student's loss (1/2n)Σ(f − y)² in all its k(d + 1)
     parameters at θ = (W, a), by Lanczos on Hessian-vector products (:func:`ovptools.hessian_extremes`)."""
     W, a = as_array(W, "W", ndim=2), as_array(a, "a", ndim=1)
-    X, y = as_array(X, "X", ndim=2), as_array(y, "y", ndim=1)
     if a.shape[0] != W.shape[0]:
         raise ValueError(f"a: expected length k = {W.shape[0]} (rows of W), got {a.shape[0]}")
-    if X.shape[1] != W.shape[1]:
-        raise ValueError(f"X: expected {W.shape[1]} columns to match W (shape {W.shape}), got shape {X.shape}")
-    if y.shape[0] != X.shape[0]:
-        raise ValueError(f"y: expected {X.shape[0]} labels to match the rows of X (shape {X.shape}), got {y.shape[0]}")
+    X, y = _data_for(W.shape[1], X, y)
     Xt, yt = torch.as_tensor(X), torch.as_tensor(y)
     k, d = W.shape
 
