@@ -123,14 +123,52 @@ def test_cauchy_regression_gradient_matches_finite_differences():
     assert np.isclose(values[0], value) and np.allclose(grads[0], grad)
 
 
-def test_sgd_nonconvex_rate_stays_under_its_bound_and_falls_with_T():
-    X, y = ov.least_squares_data(100, 5, noise=1.0, seed=1)
-    out = ex.sgd_nonconvex_rate(X, y, 2 * np.ones(5), [50, 500, 2000], n_seeds=10)
-    assert np.all(out.minimum <= out.average) and np.all(out.average <= out.bound)
-    assert out.average[-1] < out.average[0]
-    assert np.allclose(out.eta, np.sqrt(2 * out.D / (out.beta * out.G2 * out.horizons)))
+def _cauchy_grad(w, X, y):
+    """∇f for f(w) = (1/n) Σ_i log(1 + (x_iᵀw − y_i)²), one sample at a time (the reference)."""
+    return sum(2 * (x @ w - t) / (1 + (x @ w - t) ** 2) * x for x, t in zip(X, y)) / len(y)
+
+
+def _cauchy_sgd_reference(X, y, w0, T, n_seeds, eta, seed):
+    """(average, minimum) over k < T of the seed-mean of ‖∇f(w_k)‖², one run at a time in plain loops, with
+    the samples the experiment draws (run s takes sample ``samples[k, s]`` at step k)."""
+    samples = np.random.default_rng(seed + T).integers(0, len(y), size=(T, n_seeds))
+    grad_sq = np.zeros(T)
+    for s in range(n_seeds):
+        w = np.array(w0, dtype=float)
+        for k in range(T):
+            grad_sq[k] += _cauchy_grad(w, X, y) @ _cauchy_grad(w, X, y) / n_seeds
+            x, t = X[samples[k, s]], y[samples[k, s]]
+            w = w - eta * 2 * (x @ w - t) / (1 + (x @ w - t) ** 2) * x
+    return grad_sq.mean(), grad_sq.min()
+
+
+def test_sgd_nonconvex_rate_matches_a_reference_run_and_stays_under_its_bound():
+    X, y = ov.least_squares_data(60, 3, noise=1.0, seed=1)
+    w0 = 2 * np.ones(3)
+    out = ex.sgd_nonconvex_rate(X, y, w0, [20, 200], n_seeds=3, seed=5)
+    for j, T in enumerate(out.horizons):
+        average, minimum = _cauchy_sgd_reference(X, y, w0, T, 3, out.eta[j], seed=5)
+        assert out.average[j] == pytest.approx(average, rel=1e-10)
+        assert out.minimum[j] == pytest.approx(minimum, rel=1e-10)
+    assert np.all(out.average <= out.bound) and out.average[-1] < out.average[0]
+    # the constants: D = f(w0); η_T balances the bound's two terms D/(ηT) and βηG²/2, whose sum is the bound
+    assert out.D == pytest.approx(np.mean([np.log1p((x @ w0 - t) ** 2) for x, t in zip(X, y)]), rel=1e-12)
+    first, second = out.D / (out.eta * out.horizons), out.beta * out.eta * out.G2 / 2
+    np.testing.assert_allclose(first, second, rtol=1e-12)
+    np.testing.assert_allclose(out.bound, first + second, rtol=1e-12)
+    # β is the smoothness constant: the Hessian's largest eigenvalue where every residual is 0 (|φ''| is largest
+    # there), by finite differences of the reference gradient; G² bounds E_i‖∇f_i(w)‖² at any w
+    w_fit = np.array([0.5, -1.0, 2.0])
+    beta = ex.sgd_nonconvex_rate(X, X @ w_fit, w0, [5], n_seeds=1).beta
+    h = 1e-5
+    hess = np.array([(_cauchy_grad(w_fit + h * e, X, X @ w_fit) - _cauchy_grad(w_fit - h * e, X, X @ w_fit)) / (2 * h)
+                     for e in np.eye(3)])
+    assert beta == pytest.approx(np.linalg.eigvalsh((hess + hess.T) / 2)[-1], rel=1e-6)
+    for w in np.random.default_rng(0).standard_normal((5, 3)) * 3:
+        per_sample = [np.sum((2 * (x @ w - t) / (1 + (x @ w - t) ** 2) * x) ** 2) for x, t in zip(X, y)]
+        assert np.mean(per_sample) <= out.G2
     with pytest.raises(ValueError, match="w0"):
-        ex.sgd_nonconvex_rate(X, y, np.ones(3), [10])
+        ex.sgd_nonconvex_rate(X, y, np.ones(2), [10])
 
 
 def test_step_recipe_lowers_the_noise_floor_each_cut():
