@@ -243,27 +243,38 @@ def test_mean_field_weights_move_order_one_and_lazy_ones_shrink():
         assert np.all(getattr(out, name).loss < 0.5 * out.initial_loss)
 
 
-def test_one_thread_limits_torch_and_blas_and_restores_them():
-    # start from two threads, so that the check means something under OMP_NUM_THREADS=1 too
-    from threadpoolctl import threadpool_info, threadpool_limits
+def test_saddle_value_at_its_critical_points():
+    assert ex.saddle_value(0.0, 0.0) == 0.0
+    assert ex.saddle_value(0.0, 1.0) == ex.saddle_value(0.0, -1.0) == -0.25  # the two minimizers
+    assert ex.saddle_value(1.0, 1.0) == pytest.approx(0.25)
+
+
+def _blas_threads() -> set[int]:
+    from threadpoolctl import threadpool_info
+
+    return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+
+
+@pytest.fixture
+def two_threads():
+    """torch and BLAS on two threads during the test, so that a limit to one shows under OMP_NUM_THREADS=1 too."""
+    from threadpoolctl import threadpool_limits
 
     before = torch.get_num_threads()
     torch.set_num_threads(2)
     try:
         with threadpool_limits(limits=2, user_api="blas"):
-            with common.one_thread():
-                assert torch.get_num_threads() == 1
-                assert all(pool["num_threads"] == 1 for pool in threadpool_info() if pool["user_api"] == "blas")
-            assert torch.get_num_threads() == 2
-            assert any(pool["num_threads"] == 2 for pool in threadpool_info() if pool["user_api"] == "blas")
+            yield
     finally:
         torch.set_num_threads(before)
 
 
-def test_saddle_value_at_its_critical_points():
-    assert ex.saddle_value(0.0, 0.0) == 0.0
-    assert ex.saddle_value(0.0, 1.0) == ex.saddle_value(0.0, -1.0) == -0.25  # the two minimizers
-    assert ex.saddle_value(1.0, 1.0) == pytest.approx(0.25)
+def test_one_thread_restores_the_thread_count(two_threads):
+    before = torch.get_num_threads()
+    with common.one_thread():
+        assert torch.get_num_threads() == 1
+        assert _blas_threads() == {1}
+    assert torch.get_num_threads() == before == 2 and _blas_threads() == {2}
 
 
 def test_restarts_near_a_global_minimum_come_back_to_zero_loss():

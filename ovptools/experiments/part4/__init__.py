@@ -36,6 +36,7 @@ from .margins import (
     LogisticPath,
     SoudryExperiment,
     logistic_gd_path,
+    normalized_margin,
     soudry_data,
     soudry_experiment,
 )
@@ -84,7 +85,6 @@ from .svm import (
     SVM,
     SVMReference,
     hard_margin_svm,
-    normalized_margin,
     svm_direction,
     svm_reference,
 )

@@ -8,7 +8,7 @@ import contextlib
 import numpy as np
 import torch
 
-from ..._validate import as_array, check_seed
+from ..._validate import as_array
 
 
 @contextlib.contextmanager
@@ -63,9 +63,3 @@ def angles_to(W: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 def linear_slope(x, y) -> float:
     return float(np.polyfit(x, y, 1)[0])
-
-
-def seeded(seed, *keys: int) -> np.random.Generator:
-    """numpy's generator for the entropy ``(seed, *keys)``: one independent stream per key (a width, a
-    run) under one checked ``seed``, as :func:`ovptools._validate.rng` gives for ``seed`` alone."""
-    return np.random.default_rng([check_seed(seed), *keys])

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..._validate import check_count, check_positive
+from ..._validate import check_count, check_positive, rng
 from ...data import teacher_data
-from .common import loglog_slope, one_thread, seeded
+from .common import loglog_slope, one_thread
 
 # Both experiments run GD on a numpy two-layer net f(x) = c Σ_r a_r relu(w_rᵀx) with an output scale c (α/m or
 # m^{−γ}) and the mean loss, relu'(0) = 1. The loops are written out rather than run by ovptools.train, whose
@@ -85,7 +85,7 @@ def neuron_paths(
     records = check_count(records, "records", minimum=2)
     eta = check_positive(eta, "eta")
     X, y, _ = teacher_data(n, 2, 4, seed=seed)
-    g = seeded(seed, m, 1)
+    g = rng(seed, m, 1)
     W0 = g.standard_normal((m, 2))
     a = g.choice([-1.0, 1.0], size=m)
     W = W0.copy()
@@ -140,7 +140,7 @@ def mean_field_movement(
     for name, gamma in (("lazy", 0.5), ("mean_field", 1.0)):
         move, rel, final = [], [], []
         for m in widths:
-            g = seeded(seed, m)
+            g = rng(seed, m)
             W0 = g.standard_normal((m, d))
             a = g.choice([-1.0, 1.0], size=m)
             W = W0.copy()

@@ -65,6 +65,19 @@ class SoudryExperiment:
     angle_power: float
 
 
+def normalized_margin(w, X, y) -> float:
+    r"""The normalized margin :math:`\gamma(w) = \min_i y_i\langle w, x_i\rangle / \|w\|_2` of a
+    homogeneous linear predictor (negative when w misclassifies a point). ``w`` ≠ 0 of length d."""
+    X, y = labelled_data(X, y)
+    w = as_array(w, "w", ndim=1)
+    if w.shape[0] != X.shape[1]:
+        raise ValueError(f"w: expected length d = {X.shape[1]} (columns of X), got {w.shape[0]}")
+    norm = float(np.linalg.norm(w))
+    if norm == 0:
+        raise ValueError("w: expected a nonzero vector (the normalized margin divides by ‖w‖)")
+    return float(np.min(y * (X @ w)) / norm)
+
+
 def soudry_data(kind: str = "symmetric", *, n_extra: int = 20, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     r"""Separable 2-D data whose homogeneous SVM is known in closed form.
 

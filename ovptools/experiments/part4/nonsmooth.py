@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from ..._validate import as_array, check_count, rng
-from .common import one_thread, seeded
+from .common import one_thread
 
 # ---- Lecture 9: kinks under automatic differentiation ---------------------------------------------------
 
@@ -229,7 +229,7 @@ def kink_gradients(*, channels: int = 8, images: int = 512, seed: int = 0) -> Ki
     y = torch.tensor(data.target[pick])
     out = {}
     for bias in ("none", "zero", "random"):
-        params = _digit_net(channels, bias, seeded(seed, 1))
+        params = _digit_net(channels, bias, rng(seed, 1))
         ga, z1, z2, ties = _digit_net_grads(params, x, y, 0.0, last_tie=False)
         gb, *_ = _digit_net_grads(params, x, y, 1.0, last_tie=True)
         rel = {k: float(torch.linalg.vector_norm(ga[k] - gb[k]) / torch.linalg.vector_norm(ga[k])) for k in ga}

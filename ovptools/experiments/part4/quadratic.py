@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..._validate import check_count, check_positive, rng
-from .common import one_thread, seeded
+from .common import one_thread
 
 # ---- Lecture 9: quadratic activations ------------------------------------------------------------------
 # f(x) = Σ_j v_j (w_jᵀx)² = xᵀ Wᵀ diag(v) W x with the output weights v fixed; W is k×d (rows w_j).
@@ -88,7 +88,7 @@ def _fit_psd_trace(X: np.ndarray, y: np.ndarray, lam: float, iters: int) -> tupl
 @one_thread()
 def quadratic_landscape(
     widths, *, d: int, n: int, signs: str = "balanced", lam: float = 0.0, n_seeds: int = 20, seed: int = 0,
-    reference_iters: int = 3000,
+    reference_steps: int = 3000,
 ) -> QuadraticLandscape:
     r"""Local search on the quadratic-activation net from ``n_seeds`` random starts per width k, against the
     global minimum computed independently as a convex problem in M = Wᵀ diag(v) W.
@@ -116,7 +116,7 @@ def quadratic_landscape(
     if signs == "balanced":
         out["reference"] = _fit_symmetric(X, y)
     else:
-        value, M, certificate = _fit_psd_trace(X, y, lam, check_count(reference_iters, "reference_iters"))
+        value, M, certificate = _fit_psd_trace(X, y, lam, check_count(reference_steps, "reference_steps"))
         ev = np.linalg.eigvalsh(M)
         out.update(reference=value, rank=int(np.sum(ev > 1e-6 * max(ev[-1], 1e-300))), certificate=certificate)
     runs = []
@@ -124,7 +124,7 @@ def quadratic_landscape(
         v = np.where(np.arange(k) % 2 == 0, 1.0, -1.0) if signs == "balanced" else np.ones(k)
         losses, grads = [], []
         for s in range(seeds):
-            w0 = seeded(seed, k, s).standard_normal(k * d) / math.sqrt(d)
+            w0 = rng(seed, k, s).standard_normal(k * d) / math.sqrt(d)
             res = minimize(_quad_loss_grad, w0, args=(v, X, y, lam), jac=True, method="L-BFGS-B",
                            options={"maxiter": 20000, "gtol": 1e-9, "ftol": 1e-15})
             losses.append(res.fun)

@@ -13,7 +13,7 @@ from ..._validate import as_array, check_count, check_positive, rng
 from ...autodiff import hessian_extremes
 from ...data import teacher_data
 from ...models import relu
-from .common import one_thread, seeded
+from .common import one_thread
 
 # ---- Lecture 9: a ReLU teacher and its students ------------------------------------------------------
 # Student f(x) = Σ_j a_j relu(w_jᵀx), k neurons, both layers trained on L = (1/2n) Σ_i (f(x_i) − y_i)²;
@@ -191,7 +191,7 @@ def teacher_student(
     runs = []
     for factor in factors:
         k = factor * k0
-        g = seeded(seed, k)
+        g = rng(seed, k)
         W = g.standard_normal((seeds, k, d))
         a = g.standard_normal((seeds, k)) / math.sqrt(k)
         W0, a0 = W.copy(), a.copy()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..._validate import check_count, check_positive, rng
-from .common import loglog_slope, one_thread, seeded
+from .common import loglog_slope, one_thread
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def subgradient_l1_regression(
         eta = R / (G * math.sqrt(K))
         W = np.zeros((runs, d))
         avg = np.zeros((runs, d))
-        pick = seeded(seed, K).integers(0, n, size=(K, runs))
+        pick = rng(seed, K).integers(0, n, size=(K, runs))
         for k in range(K):
             xi = X[pick[k]]
             s = np.sign(np.einsum("rd,rd->r", xi, W) - y[pick[k]])

@@ -1,5 +1,5 @@
 """Lecture 10: the homogeneous hard-margin SVM (no intercept), by coordinate ascent on its dual and, as an
-independent check, by scikit-learn; the normalized margin of a linear predictor."""
+independent check, by scikit-learn."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..._validate import as_array, check_count, check_positive
+from ..._validate import check_count, check_positive
 from .common import labelled_data
 
 
@@ -30,19 +30,6 @@ class SVMReference:
     w: np.ndarray
     intercept: float
     support: np.ndarray
-
-
-def normalized_margin(w, X, y) -> float:
-    r"""The normalized margin :math:`\gamma(w) = \min_i y_i\langle w, x_i\rangle / \|w\|_2` of a
-    homogeneous linear predictor (negative when w misclassifies a point). ``w`` ≠ 0 of length d."""
-    X, y = labelled_data(X, y)
-    w = as_array(w, "w", ndim=1)
-    if w.shape[0] != X.shape[1]:
-        raise ValueError(f"w: expected length d = {X.shape[1]} (columns of X), got {w.shape[0]}")
-    norm = float(np.linalg.norm(w))
-    if norm == 0:
-        raise ValueError("w: expected a nonzero vector (the normalized margin divides by ‖w‖)")
-    return float(np.min(y * (X @ w)) / norm)
 
 
 def hard_margin_svm(X, y, *, tol: float = 1e-10, max_sweeps: int = 100_000) -> SVM:
