@@ -237,7 +237,10 @@ def test_kernel_along_gd_measures_the_gradient_and_patterns_of_a_leaky_net():
 
 def test_floor_1d_matches_the_stationary_variance_and_rejects_unstable_steps():
     out = ex.floor_1d(2.0, 0.5, [0.05, 0.5, 0.9], chains=4000, steps=400, seed=1)
-    np.testing.assert_allclose(out.predicted, out.etas * 0.25 / (2 - 2 * out.etas))
+    # w_{k+1} = (1 − ηh)w_k + ηξ_k is AR(1): its stationary variance is η²σ²h / (1 − (1 − ηh)²)
+    eta, h, sigma2 = out.etas, 2.0, 0.25
+    np.testing.assert_allclose(out.predicted, eta**2 * sigma2 * h / (1 - (1 - eta * h) ** 2), rtol=1e-12)
+    np.testing.assert_allclose(out.small_step, eta * sigma2 / 2, rtol=1e-12)
     np.testing.assert_allclose(out.measured, out.predicted, rtol=0.1)
     assert out.measured[-1] > 3 * out.small_step[-1]        # at ηh = 1.8 the small-step form is far off
     with pytest.raises(ValueError, match="etas"):

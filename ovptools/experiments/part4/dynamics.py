@@ -12,10 +12,6 @@ from ..._validate import check_count, check_positive, rng
 from ...data import teacher_data
 from .common import loglog_slope, one_thread
 
-# Both experiments run GD on a numpy two-layer net f(x) = c Σ_r a_r relu(w_rᵀx) with an output scale c (α/m or
-# m^{−γ}) and the mean loss, relu'(0) = 1. The loops are written out rather than run by ovptools.train, whose
-# two-layer problem fixes the scale at 1/√m: the scale is what these experiments vary.
-
 
 @dataclass(frozen=True)
 class NeuronPaths:
@@ -73,7 +69,9 @@ def neuron_paths(
     Loss (1/2n) Σ_i (f(x_i) − y_i)² on :func:`ovptools.teacher_data` labels (k₀ = 4 teacher neurons, inputs on the unit
     circle). The step is η·m/α², the time scale on which the output moves at a speed independent of m and α:
     α = √m gives the lazy scaling 1/√m with step η, and α = 1 the mean-field scaling 1/m with step η·m, as in
-    :func:`mean_field_movement`. Each neuron then moves by O(1/α) over a fixed number of steps.
+    :func:`mean_field_movement`. Each neuron then moves by O(1/α) over a fixed number of steps. relu'(0) = 1.
+    The GD loop is written out rather than run by :mod:`ovptools.train`, whose two-layer problem fixes the output
+    scale at 1/√m (and sums the loss): the scale is what this experiment varies.
 
     Returns a :class:`NeuronPaths`: ``paths`` (records × m × 2: every neuron's w_r at ``records`` evenly spaced
     steps ``t``), ``loss`` (at the same steps), ``a``, ``movement`` (mean ‖w_r(T) − w_r(0)‖) and ``relative``
@@ -127,7 +125,9 @@ def mean_field_movement(
     the lazy scaling γ = ½ (Du et al., step η) and the mean-field scaling γ = 1 (Mei–Montanari–Nguyen,
     Chizat–Bach; step η·m, the time scale on which each neuron moves at an m-independent speed).
 
-    Loss (1/2n) Σ (f(x_i) − y_i)² on ``ovptools.teacher_data`` labels (k₀ = 4, unit-norm inputs).
+    Loss (1/2n) Σ (f(x_i) − y_i)² on ``ovptools.teacher_data`` labels (k₀ = 4, unit-norm inputs), relu'(0) = 1.
+    The GD loop is written out rather than run by :mod:`ovptools.train`, whose two-layer problem fixes the output
+    scale at 1/√m (and sums the loss): the scale m^{−γ} is what this experiment varies.
     Returns a :class:`MeanFieldMovement`; per scaling and width: the mean neuron movement
     (1/m) Σ_r ‖w_r(T) − w_r(0)‖, the relative movement ‖W(T) − W(0)‖_F/‖W(0)‖_F and the final loss; and the
     fitted slopes of movement against m (predicted: −½ for γ = ½, 0 for γ = 1).
