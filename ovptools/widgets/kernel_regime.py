@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 def kernel_regime_demo(result: EnsembleComparison | None = None, *, shown: int = 5):
     r"""Sliders for the width m and the GD step k (time t = η̂k). Left: the ensemble's mean and a
-    ±2 std band over θ against the GP mean and ±2σ of the infinite-width limit (NTK training, NNGP
+    ±2 std band over θ against the GP mean f̄_t and ±2s_t of the infinite-width limit (NTK training, NNGP
     initial functions). Right: ``shown`` single networks against their own closed-form kernel
     predictions (the analytic NTK started from each net's f₀).
 
@@ -46,8 +46,8 @@ def kernel_regime_demo(result: EnsembleComparison | None = None, *, shown: int =
     ax1, ax2 = canvas.axes
     (ens_mean,) = ax1.plot(theta, mean[0], color="C0", label="ensemble mean")
     band = ax1.fill_between(theta, mean[0], mean[0], color="C0", alpha=0.25, lw=0)
-    (gp_mean,) = ax1.plot(theta, mean[0], "k--", lw=1.2, label="NTK/GP mean μ_t")
-    gp_hi, = ax1.plot(theta, mean[0], "k:", lw=1, label="μ_t ± 2σ_t (infinite width)")
+    (gp_mean,) = ax1.plot(theta, mean[0], "k--", lw=1.2, label="f̄_t (infinite width)")
+    gp_hi, = ax1.plot(theta, mean[0], "k:", lw=1, label="f̄_t ± 2s_t (infinite width)")
     gp_lo, = ax1.plot(theta, mean[0], "k:", lw=1)
     ax1.plot(th_train, y, "o", color="C3", ms=5, label="training points")
     nets = [ax2.plot(theta, mean[0], color=f"C{j}", lw=1.2, label="network" if j == 0 else "_")[0]
