@@ -224,9 +224,9 @@ def _generic_rules(ens, Xt, Zt, linear, params0):
 
 
 def train_ensemble(
-    ens: Ensemble,
     X: ArrayLike,
     y: ArrayLike,
+    ens: Ensemble,
     *,
     eta: float,
     steps: int,
@@ -247,6 +247,8 @@ def train_ensemble(
     :class:`ovptools.train.DivergenceError`. The loop is its own, not :mod:`ovptools.train`'s, because
     it is vectorized over the networks (one batched product per step for the whole ensemble).
     """
+    if not isinstance(ens, Ensemble):
+        raise ValueError(f"ens: expected an Ensemble (two_layer_ensemble, deep_ensemble), got {type(ens).__name__}")
     p0 = ens.params[0]
     dtype, dev = p0.dtype, p0.device
     Xt = as_tensor(X, "X", ndim=2, dtype=dtype, device=dev)

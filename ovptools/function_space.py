@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ._validate import ArrayLike, as_tensor, check_count, check_positive, check_unit_rows, like, rng
+from ._validate import ArrayLike, as_array, as_tensor, check_count, check_positive, check_unit_rows, like, rng
 from .kernels import arccos_kernels
 
 # ----------------------------------------------------------------------------------------------
@@ -192,7 +192,7 @@ def gp_moments(
 
 def circle(theta: ArrayLike) -> np.ndarray:
     """The points x = (cos θ, sin θ) of the unit circle, one row per angle (so ‖x‖ = 1)."""
-    th = np.asarray(theta, dtype=float).reshape(-1)
+    th = as_array(theta, "theta", ndim=(0, 1)).reshape(-1)
     return np.stack([np.cos(th), np.sin(th)], axis=1)
 
 

@@ -101,6 +101,7 @@ def test_output_scale_is_lazier_for_larger_alpha():
     assert np.all(np.diff(sc.distance) < 0)
     # the weights move by O(1/α) for large α: tenfold α, about a tenth of the movement
     assert 0.05 < sc.weight_move[2] / sc.weight_move[1] < 0.2
+    assert sc.slope_weight == pytest.approx(np.log(sc.weight_move[2] / sc.weight_move[1]) / np.log(10), abs=1e-9)
 
 
 def test_batched_speedup_trains_the_same_networks():
@@ -125,12 +126,16 @@ def test_bad_input_names_the_argument():
         ex.batched_speedup(m=0, count=2)
     with pytest.raises(ValueError, match="n_eval"):
         fs.circle_problem(8, n_eval=1)
+    with pytest.raises(ValueError, match="theta"):
+        fs.circle([0.0, np.nan])
+    with pytest.raises(ValueError, match="ens"):
+        en.train_ensemble(np.eye(2), np.ones(2), [np.eye(2)], eta=0.1, steps=1)
 
 
 def test_a_diverging_ensemble_raises_the_course_divergence_error():
     p = fs.circle_problem(8, seed=0)
     with pytest.raises(DivergenceError, match="eta") as info:
-        en.train_ensemble(en.two_layer_ensemble(2, 16, 3, seed=0), p.X, p.y, eta=50.0, steps=200)
+        en.train_ensemble(p.X, p.y, en.two_layer_ensemble(2, 16, 3, seed=0), eta=50.0, steps=200)
     assert info.value.eta == 50.0 and 0 < info.value.iteration <= 200 and info.value.run in (0, 1, 2)
 
 

@@ -78,8 +78,7 @@ class OutputScale:
     """What :func:`output_scale` returns, one value per α in ``alphas``: ``kernel_change``
     (‖H(W_T) − H(W_0)‖_F/‖H(W_0)‖_F), ``distance`` (sup_k RMS_z |αf_k − αf_lin,k|), ``weight_move``
     (max_r ‖w_r(T) − w_r(0)‖), ``loss`` (the final loss), each a mean over the nets; ``m``, ``count``,
-    ``steps``: the width, nets per α and GD steps; ``slope_kernel``, ``slope_distance``: log–log slopes
-    against α over α ≥ 1."""
+    ``steps``: the width, nets per α and GD steps; ``slope_*``: their log–log slopes against α over α ≥ 1."""
 
     alphas: np.ndarray
     m: int
@@ -91,6 +90,7 @@ class OutputScale:
     loss: np.ndarray
     slope_kernel: float
     slope_distance: float
+    slope_weight: float
 
 
 @dataclass(frozen=True)
@@ -163,8 +163,8 @@ def ensemble_vs_kernel(
         eta = lim.eta if depth is None else lim.eta * 2 / m
         work = count * n * m * (m if depth else 2)
         with few_threads(work, dev):
-            run = en.train_ensemble(build(), X, y, eta=eta, steps=steps, record=record, X_eval=Z)
-            run_lin = en.train_ensemble(build(), X, y, eta=eta, steps=steps, record=record, X_eval=Z,
+            run = en.train_ensemble(X, y, build(), eta=eta, steps=steps, record=record, X_eval=Z)
+            run_lin = en.train_ensemble(X, y, build(), eta=eta, steps=steps, record=record, X_eval=Z,
                                         linear=True) if linear else None
         f = run.f_eval  # (R, E, nz)
         f0z, f0x = f[0], run.f_train[0]
@@ -234,8 +234,8 @@ def output_scale(
             return en.two_layer_ensemble(2, m, count, seed=seed + 7, antisymmetric=True, dtype=dtype, device=dev)
 
         with few_threads(count * n * m * 2, dev):
-            run = en.train_ensemble(build(), X, y, eta=lim.eta, steps=steps, record=record, X_eval=Z, alpha=alpha)
-            run_lin = en.train_ensemble(build(), X, y, eta=lim.eta, steps=steps, record=record, X_eval=Z,
+            run = en.train_ensemble(X, y, build(), eta=lim.eta, steps=steps, record=record, X_eval=Z, alpha=alpha)
+            run_lin = en.train_ensemble(X, y, build(), eta=lim.eta, steps=steps, record=record, X_eval=Z,
                                         alpha=alpha, linear=True)
         W0, W1 = run.params0[0], run.params[0]
         out["kernel_change"].append(float(_kernel_change(W0, W1, Xt).mean()))
@@ -249,10 +249,10 @@ def output_scale(
         return loglog_slope(a[ok], v[ok]) if ok.sum() >= 2 else float("nan")
 
     return OutputScale(alphas=a, m=m, count=count, steps=steps, **result, slope_kernel=slope(result["kernel_change"]),
-                       slope_distance=slope(result["distance"]))
+                       slope_distance=slope(result["distance"]), slope_weight=slope(result["weight_move"]))
 
 
-def loop_train(modules: Sequence[torch.nn.Module], X: torch.Tensor, y: torch.Tensor, *, eta: float,
+def loop_train(X: torch.Tensor, y: torch.Tensor, modules: Sequence[torch.nn.Module], *, eta: float,
                steps: int) -> list[torch.nn.Module]:
     """The same GD as :func:`ovptools.ensembles.train_ensemble`, one ``nn.Module`` at a time (the baseline
     of the batched trainer): for each module, ``steps`` steps on ½‖f(X) − y‖² with autograd. The loop is
@@ -287,13 +287,13 @@ def batched_speedup(*, m: int, count: int, steps: int = 50, depth: int | None = 
     Xt, yt = torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y, dtype=torch.float32)
     with few_threads(count * n * m * (m if depth else 2), "cpu"):
         # warm-up: the first calls pay once for torch's lazy set-up (seconds for the deep net), not timed
-        en.train_ensemble(warm, X, y, eta=eta, steps=2, record=[2])
-        loop_train([warm.module(0)], Xt, yt, eta=eta, steps=2)
+        en.train_ensemble(X, y, warm, eta=eta, steps=2, record=[2])
+        loop_train(Xt, yt, [warm.module(0)], eta=eta, steps=2)
         start = time.perf_counter()
-        en.train_ensemble(ens, X, y, eta=eta, steps=steps, record=[steps])
+        en.train_ensemble(X, y, ens, eta=eta, steps=steps, record=[steps])
         batched = time.perf_counter() - start
         start = time.perf_counter()
-        loop_train(modules, Xt, yt, eta=eta, steps=steps)
+        loop_train(Xt, yt, modules, eta=eta, steps=steps)
         looped = time.perf_counter() - start
         with torch.no_grad():
             diff = max(float((ens(Xt)[e] - net(Xt)).abs().max()) for e, net in enumerate(modules))
