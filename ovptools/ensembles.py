@@ -18,6 +18,7 @@ import torch
 from ._device import generator, resolve_device
 from ._validate import ArrayLike, as_tensor, check_count, check_positive
 from .models import relu
+from .train import DivergenceError
 
 
 @dataclass
@@ -151,7 +152,7 @@ def linearized(ens: Ensemble, X: torch.Tensor) -> tuple[torch.Tensor, Callable, 
     return f0.detach(), jvp, (lambda r: list(vjp_fn(r)))
 
 
-@dataclass
+@dataclass(frozen=True)
 class EnsembleRun:
     """What :func:`train_ensemble` returns. ``steps``: the recorded step numbers; ``f_train``,
     ``f_eval``: outputs on the training and evaluation inputs at those steps, shape (R, count, n);
@@ -223,9 +224,9 @@ def _generic_rules(ens, Xt, Zt, linear, params0):
 
 
 def train_ensemble(
-    ens: Ensemble,
     X: ArrayLike,
     y: ArrayLike,
+    ens: Ensemble,
     *,
     eta: float,
     steps: int,
@@ -242,8 +243,12 @@ def train_ensemble(
 
     ``linear=True`` trains the first-order Taylor models :math:`f_{\rm lin}` of :func:`linearized`
     instead (the initial weights are ``ens``'s at the call). ``record``: the steps at which the
-    outputs α·f on ``X`` and ``X_eval`` are stored (default 0 and ``steps``).
+    outputs α·f on ``X`` and ``X_eval`` are stored (default 0 and ``steps``). A non-finite loss raises
+    :class:`ovptools.train.DivergenceError`. The loop is its own, not :mod:`ovptools.train`'s, because
+    it is vectorized over the networks (one batched product per step for the whole ensemble).
     """
+    if not isinstance(ens, Ensemble):
+        raise ValueError(f"ens: expected an Ensemble (two_layer_ensemble, deep_ensemble), got {type(ens).__name__}")
     p0 = ens.params[0]
     dtype, dev = p0.dtype, p0.device
     Xt = as_tensor(X, "X", ndim=2, dtype=dtype, device=dev)
@@ -266,8 +271,10 @@ def train_ensemble(
     for k in range(steps + 1):
         u, grads = outputs_and_grads(params, lambda u: (alpha * u - yt) / alpha)
         losses.append((0.5 * ((alpha * u - yt) ** 2).sum(1) / alpha**2).cpu())
-        if not bool(torch.isfinite(losses[-1]).all()):
-            raise FloatingPointError(f"eta: GD diverged at step {k} (loss not finite); use a smaller step")
+        bad = (~torch.isfinite(losses[-1])).nonzero()
+        if len(bad):
+            raise DivergenceError(f"eta: GD with eta = {eta:g} diverged at step {k} (network {int(bad[0, 0])}'s loss "
+                                  "is not finite); use a smaller step", iteration=k, eta=eta, run=int(bad[0, 0]))
         if k in record:
             with torch.no_grad():
                 f_train.append((alpha * u).cpu())

@@ -19,10 +19,12 @@ as one batched computation, and their Taylor models are in :mod:`ovptools.ensemb
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 
-from ._validate import ArrayLike, as_tensor, check_count, check_positive, check_unit_rows, like
+from ._validate import ArrayLike, as_array, as_tensor, check_count, check_positive, check_unit_rows, like, rng
 from .kernels import arccos_kernels
 
 # ----------------------------------------------------------------------------------------------
@@ -184,11 +186,69 @@ def gp_moments(
     return like(mean, theta_zx), like(var.clamp_min(0.0), theta_zx)
 
 
+# ----------------------------------------------------------------------------------------------
+# the lecture's data: a regression on the unit circle, and its limit kernels
+
+
 def circle(theta: ArrayLike) -> np.ndarray:
     """The points x = (cos θ, sin θ) of the unit circle, one row per angle (so ‖x‖ = 1)."""
-    th = np.asarray(theta, dtype=float).reshape(-1)
+    th = as_array(theta, "theta", ndim=(0, 1)).reshape(-1)
     return np.stack([np.cos(th), np.sin(th)], axis=1)
 
 
+@dataclass(frozen=True)
+class CircleProblem:
+    """A 1-D regression on the unit circle. ``theta`` (n,): the sorted training angles; ``X`` (n, 2): the
+    inputs (cos θ_i, sin θ_i); ``y`` (n,): the targets sin θ_i + ½cos 2θ_i; ``theta_eval`` (n_eval,)
+    and ``X_eval`` (n_eval, 2): the evaluation angles and inputs."""
 
-__all__ = ["circle", "gp_moments", "kernel_regression", "kernel_trajectory", "limit_kernels"]
+    theta: np.ndarray
+    X: np.ndarray
+    y: np.ndarray
+    theta_eval: np.ndarray
+    X_eval: np.ndarray
+
+
+@dataclass(frozen=True)
+class Limit:
+    """The infinite-width kernels of a net on a :class:`CircleProblem` (float64). ``K``, ``T`` (n, n): the
+    NNGP kernel and the NTK on the training inputs; ``Kz``, ``Tz`` (n_eval, n): the same between the
+    evaluation and the training inputs; ``Kzz_diag`` (n_eval,): the prior variances K(z, z); ``lam_min``,
+    ``lam_max``: the extreme eigenvalues of ``T``; ``eta``: the function-space step (1/``lam_max``,
+    times ``eta_scale`` in :func:`ovptools.experiments.kernel_regime.ensemble_vs_kernel`)."""
+
+    K: np.ndarray
+    T: np.ndarray
+    Kz: np.ndarray
+    Tz: np.ndarray
+    Kzz_diag: np.ndarray
+    eta: float
+    lam_min: float
+    lam_max: float
+
+
+def circle_problem(n: int = 8, *, n_eval: int = 61, seed: int = 0) -> CircleProblem:
+    r"""n training angles θ_i uniform on [−π, π) (sorted), inputs x_i = (cos θ_i, sin θ_i) (so ‖x_i‖ = 1),
+    targets y_i = sin θ_i + ½ cos 2θ_i; ``n_eval`` evaluation angles evenly spaced on [−π, π]."""
+    n, n_eval = check_count(n, "n"), check_count(n_eval, "n_eval", minimum=2)
+    theta = np.sort(rng(seed).uniform(-np.pi, np.pi, n))
+    theta_eval = np.linspace(-np.pi, np.pi, n_eval)
+    return CircleProblem(theta, circle(theta), np.sin(theta) + 0.5 * np.cos(2 * theta), theta_eval,
+                         circle(theta_eval))
+
+
+def limit(problem: CircleProblem, *, depth: int | None = None) -> Limit:
+    """The infinite-width kernels of the net on ``problem`` (NNGP K and NTK Θ; train, cross, test) and
+    the function-space step η̂ = 1/λ_max(Θ(X, X))."""
+    if not isinstance(problem, CircleProblem):
+        raise ValueError(f"problem: expected a CircleProblem (from circle_problem), got {type(problem).__name__}")
+    X, Z = problem.X, problem.X_eval
+    K, T = limit_kernels(X, depth=depth)
+    Kz, Tz = limit_kernels(X, Z, depth=depth)
+    Kzz, _ = limit_kernels(Z, depth=depth)
+    lam = np.linalg.eigvalsh(T)
+    return Limit(K, T, Kz, Tz, np.diag(Kzz).copy(), float(1 / lam[-1]), float(lam[0]), float(lam[-1]))
+
+
+__all__ = ["CircleProblem", "Limit", "circle", "circle_problem", "gp_moments", "kernel_regression",
+           "kernel_trajectory", "limit", "limit_kernels"]

@@ -136,15 +136,15 @@ def test_gp_moments_against_sampled_initial_functions():
 def test_batched_ensemble_matches_the_package_trainers_network_by_network():
     nets = [ov.init_two_layer(2, 40, seed=s) for s in range(4)]
     ens = en.stack_ensemble(nets, dtype=torch.float64)
-    run = en.train_ensemble(ens, X, Y, eta=0.3, steps=30, X_eval=Z)
+    run = en.train_ensemble(X, Y, ens, eta=0.3, steps=30, X_eval=Z)
     for e, (W, a) in enumerate(nets):
         ref = ov.train_two_layer(W, a, X, Y, eta=0.3, steps=30, track_gram=False, device="cpu", progress=False)
         np.testing.assert_allclose(run.loss[:, e], ref.loss, rtol=1e-10)
         np.testing.assert_allclose(run.f_eval[-1, e], ov.two_layer_forward(ref.W, a, Z), atol=1e-10)
     deep = [ov.init_deep(2, 16, 3, seed=s) for s in range(3)]
     ens = en.stack_ensemble(deep, "deep", dtype=torch.float64)
-    run = en.train_ensemble(ens, X, Y, eta=0.02, steps=20, X_eval=Z)
-    modules = loop_train([ov.DeepReLUNet(Ws, v) for Ws, v in deep], torch.tensor(X), torch.tensor(Y),
+    run = en.train_ensemble(X, Y, ens, eta=0.02, steps=20, X_eval=Z)
+    modules = loop_train(torch.tensor(X), torch.tensor(Y), [ov.DeepReLUNet(Ws, v) for Ws, v in deep],
                             eta=0.02, steps=20)
     for e, net in enumerate(modules):
         with torch.no_grad():
@@ -167,7 +167,7 @@ def test_taylor_model_follows_the_closed_form_with_the_empirical_kernel(kind):
     W, a = ov.init_two_layer(2, 30, seed=5)
     base = en.stack_ensemble([(W, a)], dtype=torch.float64)
     ens = en.Ensemble(kind, base.params, base.fixed, base.forward)  # "generic": the torch.func path
-    run = en.train_ensemble(ens, X, Y, eta=0.4, steps=25, record=[0, 10, 25], X_eval=Z, linear=True)
+    run = en.train_ensemble(X, Y, ens, eta=0.4, steps=25, record=[0, 10, 25], X_eval=Z, linear=True)
     Jx = _two_layer_jacobian(W, a, X).reshape(len(X), -1)
     Jz = _two_layer_jacobian(W, a, Z).reshape(len(Z), -1)
     f0x, f0z = ov.two_layer_forward(W, a, X), ov.two_layer_forward(W, a, Z)
@@ -196,8 +196,8 @@ def test_output_scale_keeps_the_kernel_at_initialization_and_becomes_lazy():
     for alpha in (1.0, 10.0, 100.0):
         ens = en.two_layer_ensemble(2, 64, 4, seed=0, antisymmetric=True, dtype=torch.float64)
         lin = en.two_layer_ensemble(2, 64, 4, seed=0, antisymmetric=True, dtype=torch.float64)
-        a = en.train_ensemble(ens, X, Y, eta=0.5, steps=40, record=range(41), X_eval=Z, alpha=alpha)
-        b = en.train_ensemble(lin, X, Y, eta=0.5, steps=40, record=range(41), X_eval=Z, alpha=alpha, linear=True)
+        a = en.train_ensemble(X, Y, ens, eta=0.5, steps=40, record=range(41), X_eval=Z, alpha=alpha)
+        b = en.train_ensemble(X, Y, lin, eta=0.5, steps=40, record=range(41), X_eval=Z, alpha=alpha, linear=True)
         assert np.abs(a.f_eval[0]).max() < 1e-12  # antisymmetric pairs: f₀ = 0 (up to rounding)
         far.append(np.abs(a.f_eval - b.f_eval).max())
     assert far[0] > far[1] > far[2] and far[2] < 0.02 * far[0]
@@ -218,4 +218,4 @@ def test_bad_input_names_the_argument():
     with pytest.raises(ValueError, match="m"):
         en.two_layer_ensemble(2, 7, 3, seed=0, antisymmetric=True)
     with pytest.raises(ValueError, match="record"):
-        en.train_ensemble(en.two_layer_ensemble(2, 8, 2, seed=0), X, Y, eta=0.1, steps=5, record=[9])
+        en.train_ensemble(X, Y, en.two_layer_ensemble(2, 8, 2, seed=0), eta=0.1, steps=5, record=[9])

@@ -1,18 +1,17 @@
 r"""The network as a kernel machine (Jacot, Gabriel & Hongler 2018; Lee et al. 2019; Chizat, Oyallon &
-Bach 2019): ensembles of networks trained by GD on a 1-D regression on the unit circle, against the
-closed-form trajectory with the infinite-width NTK and the NNGP/NTK Gaussian-process moments; the
-network against its first-order Taylor model; the output scale α. Every function returns data.
-
-The networks are the course's (:mod:`ovptools.function_space`): Du et al.'s two-layer net (W trained,
-a fixed; kernel H∞, step 1/λ_max(H∞)) and the deep ReLU net of :func:`ovptools.init_deep` (all W_l
-trained, v fixed; its tangent kernel is about (m/2)Θ_L, so the step 2/(m·λ_max(Θ_L)) makes its
-function-space step η̂ = 1/λ_max(Θ_L) the same at every width).
-"""
+Bach 2019): ensembles of networks trained by GD on :func:`ovptools.function_space.circle_problem`,
+against the closed form with the infinite-width NTK and the NNGP/NTK Gaussian-process moments; the
+network against its first-order Taylor model; the output scale α. Every function returns a typed result.
+The networks: Du et al.'s two-layer net (W trained, step 1/λ_max(H∞)) and the deep ReLU net of
+:func:`ovptools.init_deep` (all W_l trained; its tangent kernel is about (m/2)Θ_L, so the step
+2/(m·λ_max(Θ_L)) makes its function-space step η̂ = 1/λ_max(Θ_L) the same at every width)."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -20,29 +19,101 @@ import torch
 from .. import ensembles as en
 from .. import function_space as fs
 from .._device import resolve_device
+from .._validate import check_count, check_positive
+from ..kernels import gram_empirical
 from .common import few_threads, loglog_slope
 
 
-def circle_problem(n: int = 8, *, n_eval: int = 61, seed: int = 0) -> dict:
-    r"""n training angles θ_i uniform on [−π, π) (sorted), inputs x_i = (cos θ_i, sin θ_i) (so ‖x_i‖ = 1),
-    targets y_i = sin θ_i + ½ cos 2θ_i; ``n_eval`` evaluation angles evenly spaced on [−π, π]."""
-    rng = np.random.default_rng(seed)
-    theta = np.sort(rng.uniform(-np.pi, np.pi, n))
-    theta_eval = np.linspace(-np.pi, np.pi, n_eval)
-    return {"theta": theta, "X": fs.circle(theta), "y": np.sin(theta) + 0.5 * np.cos(2 * theta),
-            "theta_eval": theta_eval, "X_eval": fs.circle(theta_eval)}
+@dataclass(frozen=True)
+class WidthRuns:
+    """The recorded runs of one width. ``f`` (R, count, n_eval): every net's outputs on the evaluation
+    angles at the recorded steps; ``own_limit`` (same shape): the closed form with the analytic NTK
+    started from each net's own f₀; ``loss`` (steps + 1, count): every net's training loss."""
+
+    f: np.ndarray
+    own_limit: np.ndarray
+    loss: np.ndarray
 
 
-def limit(problem: dict, *, depth: int | None = None) -> dict:
-    """The infinite-width kernels of the net on ``problem`` (NNGP K and NTK Θ; train, cross, test) and
-    the function-space step η̂ = 1/λ_max(Θ(X, X))."""
-    X, Z = problem["X"], problem["X_eval"]
-    K, T = fs.limit_kernels(X, depth=depth)
-    Kz, Tz = fs.limit_kernels(X, Z, depth=depth)
-    Kzz, _ = fs.limit_kernels(Z, depth=depth)
-    lam = np.linalg.eigvalsh(T)
-    return {"K": K, "T": T, "Kz": Kz, "Tz": Tz, "Kzz_diag": np.diag(Kzz).copy(), "eta": 1 / lam[-1],
-            "lam_min": lam[0], "lam_max": lam[-1]}
+@dataclass(frozen=True)
+class EnsembleComparison:
+    """What :func:`ensemble_vs_kernel` returns; arrays of one value per width are indexed like ``widths``.
+
+    ``widths``, ``depth`` (None: two-layer), ``count`` (nets per width), ``steps`` (the recorded GD
+    steps k) and ``times`` (η̂k); ``problem``, ``limit``: the data and the limit kernels; ``mean``, ``var``
+    (R, n_eval): the infinite-width GP moments μ_k, σ²_k at the recorded steps; ``runs[m]``: the
+    :class:`WidthRuns` of width m. Distances, each a sup over the recorded steps of an RMS over the
+    evaluation angles: ``own`` (mean over nets of each net against its own closed form), ``bias`` (the
+    ensemble mean of those differences), ``mean_gap`` (ensemble mean against μ_k) with ``mc_floor``
+    (σ_k/√count, its sampling error), ``lin`` (mean over nets of each net against its Taylor model;
+    None without ``linear``). ``std_ratio``: RMS of the ensemble's std over RMS of σ at the last step.
+    ``seconds``, ``seconds_lin``: training times. ``slope_own``, ``slope_bias``, ``slope_lin``: log–log
+    slopes against m (NaN for one width or without ``linear``)."""
+
+    widths: np.ndarray
+    depth: int | None
+    count: int
+    steps: np.ndarray
+    times: np.ndarray
+    problem: fs.CircleProblem
+    limit: fs.Limit
+    mean: np.ndarray
+    var: np.ndarray
+    runs: dict[int, WidthRuns]
+    own: np.ndarray
+    bias: np.ndarray
+    mean_gap: np.ndarray
+    mc_floor: np.ndarray
+    std_ratio: np.ndarray
+    lin: np.ndarray | None
+    seconds: np.ndarray
+    seconds_lin: np.ndarray
+    slope_own: float
+    slope_bias: float
+    slope_lin: float
+
+
+@dataclass(frozen=True)
+class OutputScale:
+    """What :func:`output_scale` returns, one value per α in ``alphas``: ``kernel_change``
+    (‖H(W_T) − H(W_0)‖_F/‖H(W_0)‖_F), ``distance`` (sup_k RMS_z |αf_k − αf_lin,k|), ``weight_move``
+    (max_r ‖w_r(T) − w_r(0)‖), ``loss`` (the final loss), each a mean over the nets; ``m``, ``count``,
+    ``steps``: the width, nets per α and GD steps; ``slope_*``: their log–log slopes against α over α ≥ 1."""
+
+    alphas: np.ndarray
+    m: int
+    count: int
+    steps: int
+    kernel_change: np.ndarray
+    distance: np.ndarray
+    weight_move: np.ndarray
+    loss: np.ndarray
+    slope_kernel: float
+    slope_distance: float
+    slope_weight: float
+
+
+@dataclass(frozen=True)
+class Speedup:
+    """What :func:`batched_speedup` returns: seconds of the ``batched`` trainer and of the ``loop`` over
+    ``nn.Module`` s, their ``ratio`` (loop/batched), the ``max_difference`` of the two sets of outputs,
+    and the sizes ``m``, ``count``, ``steps``, ``depth`` (None: two-layer)."""
+
+    batched: float
+    loop: float
+    ratio: float
+    max_difference: float
+    m: int
+    count: int
+    steps: int
+    depth: int | None
+
+
+def _values(values, name: str, check) -> list:
+    """The entries of a non-empty sequence ``values``, each passed through ``check(v, name)``."""
+    if isinstance(values, int | float | np.number) or len(values) == 0:
+        raise ValueError(f"{name}: expected a non-empty sequence, got {values!r}")
+    return [check(v, name) for v in values]
 
 
 def _rms(a: np.ndarray, axis=-1) -> np.ndarray:
@@ -58,39 +129,29 @@ def ensemble_vs_kernel(
     every: int = 10,
     n: int = 8,
     seed: int = 0,
-    step: float = 1.0,
+    eta_scale: float = 1.0,
     linear: bool = True,
     device: str = "cpu",
     dtype: torch.dtype = torch.float32,
-) -> dict:
+) -> EnsembleComparison:
     r"""For each width m: ``count`` independent nets (two-layer for ``depth=None``, else deep of that
     depth) trained by full-batch GD for ``steps`` steps on :func:`circle_problem` as one batched
     computation, the outputs on the evaluation angles recorded every ``every`` steps; with ``linear``
     also their first-order Taylor models from the same initializations. The function-space step is
-    η̂ = ``step``/λ_max(Θ(X, X)) (the closed forms use it; the deep nets' weight step is η̂·2/m).
-
-    Returned per width (arrays indexed like ``widths``):
-
-    - ``own``: mean over nets of sup_k RMS_z |f_k(z) − f_k^∞(z)|, where f_k^∞ is the closed form with the
-      analytic NTK started from the net's own f₀ — how far each net is from the kernel machine;
-    - ``bias``: sup_k RMS_z of the ensemble mean of f_k − f_k^∞ (the error of the ensemble mean, with
-      the initial functions' noise removed); ``mean_gap``: sup_k RMS_z |mean_e f_k − μ_k| against the GP
-      mean, with ``mc_floor`` = sup_k RMS_z σ_k/√count, its sampling error;
-    - ``std_ratio``: RMS_z of the ensemble's std over the GP's σ at the last step;
-    - ``lin``: mean over nets of sup_k RMS_z |f_k − f_lin,k| (network against its Taylor model);
-    - ``seconds``: the training time (networks, and Taylor models).
-
-    ``runs[m]`` keeps the recorded outputs (steps × nets × angles) for plots and the widget, with the
-    closed-form ``own_limit`` of every net and the GP ``mean``/``var`` at the recorded steps.
+    η̂ = ``eta_scale``/λ_max(Θ(X, X)) (the closed forms use it; the deep nets' weight step is η̂·2/m).
+    The distances are described in :class:`EnsembleComparison`; "own" is how far each net is from the
+    kernel machine (the closed form with the analytic NTK started from the net's own f₀).
     """
-    problem = circle_problem(n, seed=seed)
-    lim = limit(problem, depth=depth)
-    X, y, Z = problem["X"], problem["y"], problem["X_eval"]
+    widths = _values(widths, "widths", check_count)
+    count, steps = check_count(count, "count"), check_count(steps, "steps")
+    every = check_count(every, "every")
+    problem = fs.circle_problem(n, seed=seed)
+    lim = fs.limit(problem, depth=depth)
+    X, y, Z = problem.X, problem.y, problem.X_eval
     record = list(range(0, steps + 1, every))
     dev = resolve_device(device, dtype)
-    lim["eta"] = step * lim["eta"]
-    mean, var = fs.gp_moments(lim["Kzz_diag"], lim["Kz"], lim["K"], lim["Tz"], lim["T"], y, record,
-                              eta=lim["eta"], discrete=True)
+    lim = dataclasses.replace(lim, eta=check_positive(eta_scale, "eta_scale") * lim.eta)
+    mean, var = fs.gp_moments(lim.Kzz_diag, lim.Kz, lim.K, lim.Tz, lim.T, y, record, eta=lim.eta, discrete=True)
     out = {k: [] for k in ("own", "bias", "mean_gap", "mc_floor", "std_ratio", "lin", "seconds", "seconds_lin")}
     runs = {}
     for j, m in enumerate(widths):
@@ -99,15 +160,15 @@ def ensemble_vs_kernel(
                 return en.two_layer_ensemble(2, m, count, seed=s, dtype=dtype, device=dev)
             return en.deep_ensemble(2, m, depth, count, seed=s, dtype=dtype, device=dev)
 
-        eta = lim["eta"] if depth is None else lim["eta"] * 2 / m
+        eta = lim.eta if depth is None else lim.eta * 2 / m
         work = count * n * m * (m if depth else 2)
         with few_threads(work, dev):
-            run = en.train_ensemble(build(), X, y, eta=eta, steps=steps, record=record, X_eval=Z)
-            run_lin = en.train_ensemble(build(), X, y, eta=eta, steps=steps, record=record, X_eval=Z,
+            run = en.train_ensemble(X, y, build(), eta=eta, steps=steps, record=record, X_eval=Z)
+            run_lin = en.train_ensemble(X, y, build(), eta=eta, steps=steps, record=record, X_eval=Z,
                                         linear=True) if linear else None
         f = run.f_eval  # (R, E, nz)
         f0z, f0x = f[0], run.f_train[0]
-        own_limit = np.stack([fs.kernel_trajectory(lim["Tz"], lim["T"], y, record, eta=lim["eta"], f0_z=f0z[e],
+        own_limit = np.stack([fs.kernel_trajectory(lim.Tz, lim.T, y, record, eta=lim.eta, f0_z=f0z[e],
                                                    f0_x=f0x[e], discrete=True) for e in range(count)], axis=1)
         dev_own = f - own_limit
         out["own"].append(float(_rms(dev_own).max(axis=0).mean()))
@@ -119,29 +180,24 @@ def ensemble_vs_kernel(
         if linear:
             out["lin"].append(float(_rms(f - run_lin.f_eval).max(axis=0).mean()))
             out["seconds_lin"].append(run_lin.seconds)
-        runs[m] = {"f": f, "own_limit": own_limit, "loss": run.loss}
+        runs[m] = WidthRuns(f, own_limit, run.loss)
     result = {k: np.array(v) for k, v in out.items()}
-    result.update(widths=np.array(widths), depth=depth, count=count, steps=np.array(record), runs=runs,
-                  mean=mean, var=var, problem=problem, limit=lim,
-                  times=np.array(record) * lim["eta"])
     several = len(widths) >= 2  # a slope needs two widths
 
     def slope(v):
         return loglog_slope(widths, v) if several else float("nan")
 
-    result["slope_own"], result["slope_bias"] = slope(result["own"]), slope(result["bias"])
-    if linear:
-        result["slope_lin"] = slope(result["lin"])
-    return result
+    slopes = {"slope_own": slope(result["own"]), "slope_bias": slope(result["bias"]),
+              "slope_lin": slope(result["lin"]) if linear else float("nan")}
+    result["lin"] = result["lin"] if linear else None
+    return EnsembleComparison(widths=np.array(widths), depth=depth, count=count, steps=np.array(record),
+                              times=np.array(record) * lim.eta, problem=problem, limit=lim, mean=mean, var=var,
+                              runs=runs, **result, **slopes)
 
 
 def _kernel_change(W0: torch.Tensor, W1: torch.Tensor, X: torch.Tensor) -> np.ndarray:
     """‖H(W1) − H(W0)‖_F / ‖H(W0)‖_F of every two-layer net of a stack (E, m, d), on the rows of X."""
-    def gram(W):
-        S = (X @ W.transpose(1, 2) >= 0).to(W.dtype)
-        return (X @ X.T) * (S @ S.transpose(1, 2)) / W.shape[1]
-
-    H0, H1 = gram(W0), gram(W1)
+    H0, H1 = (torch.stack([gram_empirical(w, X) for w in W]) for W in (W0, W1))
     return (torch.linalg.matrix_norm(H1 - H0) / torch.linalg.matrix_norm(H0)).double().cpu().numpy()
 
 
@@ -156,7 +212,7 @@ def output_scale(
     seed: int = 0,
     device: str = "cpu",
     dtype: torch.dtype = torch.float32,
-) -> dict:
+) -> OutputScale:
     r"""Chizat, Oyallon & Bach's output scale on the two-layer net: the model αf with antisymmetric
     pairs (f₀ = 0), trained by GD on ½‖αf − y‖²/α² with the step 1/λ_max(H∞) for every α (its
     function-space kernel at initialization does not depend on α). Per α: ``kernel_change`` =
@@ -164,9 +220,11 @@ def output_scale(
     |αf_k − αf_lin,k| (the net against its Taylor model, i.e. the kernel prediction with its own
     initial kernel), ``weight_move`` = mean over nets of max_r ‖w_r(T) − w_r(0)‖, ``loss`` = the
     final loss (mean over nets). Slopes against α are fitted over α ≥ 1."""
-    problem = circle_problem(n, seed=seed)
-    lim = limit(problem)
-    X, y, Z = problem["X"], problem["y"], problem["X_eval"]
+    a = np.array(_values(alphas, "alphas", check_positive))
+    m, count, steps = check_count(m, "m"), check_count(count, "count"), check_count(steps, "steps")
+    problem = fs.circle_problem(n, seed=seed)
+    lim = fs.limit(problem)
+    X, y, Z = problem.X, problem.y, problem.X_eval
     dev = resolve_device(device, dtype)
     record = list(range(0, steps + 1, every))
     out = {k: [] for k in ("kernel_change", "distance", "weight_move", "loss")}
@@ -176,8 +234,8 @@ def output_scale(
             return en.two_layer_ensemble(2, m, count, seed=seed + 7, antisymmetric=True, dtype=dtype, device=dev)
 
         with few_threads(count * n * m * 2, dev):
-            run = en.train_ensemble(build(), X, y, eta=lim["eta"], steps=steps, record=record, X_eval=Z, alpha=alpha)
-            run_lin = en.train_ensemble(build(), X, y, eta=lim["eta"], steps=steps, record=record, X_eval=Z,
+            run = en.train_ensemble(X, y, build(), eta=lim.eta, steps=steps, record=record, X_eval=Z, alpha=alpha)
+            run_lin = en.train_ensemble(X, y, build(), eta=lim.eta, steps=steps, record=record, X_eval=Z,
                                         alpha=alpha, linear=True)
         W0, W1 = run.params0[0], run.params[0]
         out["kernel_change"].append(float(_kernel_change(W0, W1, Xt).mean()))
@@ -185,21 +243,20 @@ def output_scale(
         out["weight_move"].append(float(torch.linalg.vector_norm(W1 - W0, dim=2).max(dim=1).values.mean()))
         out["loss"].append(float(run.loss[-1].mean()))
     result = {k: np.array(v) for k, v in out.items()}
-    a = np.array(alphas, dtype=float)
     big = a >= 1
     def slope(v):  # over α ≥ 1 where the value is positive (a tiny net may flip no pattern at all)
         ok = big & (v > 0)
         return loglog_slope(a[ok], v[ok]) if ok.sum() >= 2 else float("nan")
 
-    result.update(alphas=a, m=m, count=count, steps=steps, slope_kernel=slope(result["kernel_change"]),
-                  slope_distance=slope(result["distance"]))
-    return result
+    return OutputScale(alphas=a, m=m, count=count, steps=steps, **result, slope_kernel=slope(result["kernel_change"]),
+                       slope_distance=slope(result["distance"]), slope_weight=slope(result["weight_move"]))
 
 
-def loop_train(modules: Sequence[torch.nn.Module], X: torch.Tensor, y: torch.Tensor, *, eta: float,
+def loop_train(X: torch.Tensor, y: torch.Tensor, modules: Sequence[torch.nn.Module], *, eta: float,
                steps: int) -> list[torch.nn.Module]:
     """The same GD as :func:`ovptools.ensembles.train_ensemble`, one ``nn.Module`` at a time (the baseline
-    of the batched trainer): for each module, ``steps`` steps on ½‖f(X) − y‖² with autograd."""
+    of the batched trainer): for each module, ``steps`` steps on ½‖f(X) − y‖² with autograd. The loop is
+    written out, not :mod:`ovptools.train`, because it is what is timed: the plain per-network loop."""
     for net in modules:
         params = [p for p in net.parameters() if p.requires_grad]
         for _ in range(steps):
@@ -212,15 +269,15 @@ def loop_train(modules: Sequence[torch.nn.Module], X: torch.Tensor, y: torch.Ten
 
 
 def batched_speedup(*, m: int, count: int, steps: int = 50, depth: int | None = None, n: int = 8,
-                    seed: int = 0) -> dict:
-    """Seconds of ``steps`` GD steps on ``count`` nets of width m: one batched :func:`ovptools.ensembles.
-    train_ensemble` call against :func:`loop_train` over the same nets as
-    ``nn.Module`` s (CPU, float32, the same initial weights, after a warm-up of both), and the largest
-    difference of their outputs."""
-    problem = circle_problem(n, seed=seed)
-    lim = limit(problem, depth=depth)
-    X, y = problem["X"], problem["y"]
-    eta = lim["eta"] if depth is None else lim["eta"] * 2 / m
+                    seed: int = 0) -> Speedup:
+    """Seconds of ``steps`` GD steps on ``count`` nets of width m: one batched :func:`ovptools.ensembles.train_ensemble`
+    call against :func:`loop_train` over the same nets as ``nn.Module`` s (CPU, float32, the same initial
+    weights, after a warm-up of both), and the largest difference of their outputs."""
+    m, count, steps = check_count(m, "m"), check_count(count, "count"), check_count(steps, "steps")
+    problem = fs.circle_problem(n, seed=seed)
+    lim = fs.limit(problem, depth=depth)
+    X, y = problem.X, problem.y
+    eta = lim.eta if depth is None else lim.eta * 2 / m
     def build():
         return (en.two_layer_ensemble(2, m, count, seed=seed) if depth is None
                 else en.deep_ensemble(2, m, depth, count, seed=seed))
@@ -230,15 +287,14 @@ def batched_speedup(*, m: int, count: int, steps: int = 50, depth: int | None = 
     Xt, yt = torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y, dtype=torch.float32)
     with few_threads(count * n * m * (m if depth else 2), "cpu"):
         # warm-up: the first calls pay once for torch's lazy set-up (seconds for the deep net), not timed
-        en.train_ensemble(warm, X, y, eta=eta, steps=2, record=[2])
-        loop_train([warm.module(0)], Xt, yt, eta=eta, steps=2)
+        en.train_ensemble(X, y, warm, eta=eta, steps=2, record=[2])
+        loop_train(Xt, yt, [warm.module(0)], eta=eta, steps=2)
         start = time.perf_counter()
-        en.train_ensemble(ens, X, y, eta=eta, steps=steps, record=[steps])
+        en.train_ensemble(X, y, ens, eta=eta, steps=steps, record=[steps])
         batched = time.perf_counter() - start
         start = time.perf_counter()
-        loop_train(modules, Xt, yt, eta=eta, steps=steps)
+        loop_train(Xt, yt, modules, eta=eta, steps=steps)
         looped = time.perf_counter() - start
         with torch.no_grad():
             diff = max(float((ens(Xt)[e] - net(Xt)).abs().max()) for e, net in enumerate(modules))
-    return {"batched": batched, "loop": looped, "ratio": looped / batched, "max_difference": diff,
-            "m": m, "count": count, "steps": steps, "depth": depth}
+    return Speedup(batched, looped, looped / batched, diff, m, count, steps, depth)
