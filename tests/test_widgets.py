@@ -277,16 +277,16 @@ def test_sgd_iterates_match_a_one_sample_loop_and_stop_on_divergence():
     import numpy as np
 
     from ovptools._validate import rng
-    from ovptools.widgets.sgd_floor import floor_problem, sgd_iterates
+    from ovptools.widgets.sgd_floor import _sgd_iterates, floor_problem
 
     X, y = floor_problem(False)
-    W = sgd_iterates(X, y, np.zeros(2), eta=0.3, batch_size=3, steps=50, seed=4)
+    W = _sgd_iterates(X, y, np.zeros(2), eta=0.3, batch_size=3, steps=50, seed=4)
     idx = rng(4).integers(0, len(y), (50, 3))
     w = np.zeros(2)
     for k in range(50):
         w = w - 0.3 * sum(X[i] * (X[i] @ w - y[i]) for i in idx[k]) / 3
         assert np.allclose(W[k + 1], w)
-    assert sgd_iterates(X, y, np.zeros(2), eta=5.0, batch_size=1, steps=200, seed=0) is None
+    assert _sgd_iterates(X, y, np.zeros(2), eta=5.0, batch_size=1, steps=200, seed=0) is None
     Xi, yi = floor_problem(True)
     assert np.allclose(Xi, X) and np.allclose(Xi @ np.array([1.0, -1.0]), yi)
 

@@ -39,7 +39,7 @@ def predicted_floor(eta: float, batch_size: int, sigma2: float, H: np.ndarray) -
     return float(eta * sigma2 * np.trace(H) / (4 * batch_size))
 
 
-def sgd_iterates(X: np.ndarray, y: np.ndarray, w0: np.ndarray, *, eta: float, batch_size: int, steps: int,
+def _sgd_iterates(X: np.ndarray, y: np.ndarray, w0: np.ndarray, *, eta: float, batch_size: int, steps: int,
                   seed: int) -> np.ndarray | None:
     r"""Minibatch SGD w_{k+1} = w_k − η(1/B)Σ_{i∈B_k} x_i(x_iᵀw_k − y_i), B_k drawn uniformly with replacement, on
     f(w) = (1/2n)‖Xw − y‖²: the iterates w_0 … w_steps as a (steps + 1)×d array, or None once an iterate leaves
@@ -107,7 +107,7 @@ def sgd_floor_demo(*, steps: int = 3000, seed: int = 1):
         start = time.perf_counter()
         e, B, interp = float(eta.value), int(batch.value), bool(labels.value)
         X, y, w_star, f_star, H = problems[interp]
-        W = sgd_iterates(X, y, w_star + np.array([2.0, 3.0]), eta=e, batch_size=B, steps=steps, seed=seed)
+        W = _sgd_iterates(X, y, w_star + np.array([2.0, 3.0]), eta=e, batch_size=B, steps=steps, seed=seed)
         name = "interpolating" if interp else "noisy"
         floor = predicted_floor(e, B, 0.0 if interp else 2 * f_star, H)   # noise-free labels: σ² = 0 exactly
         for line in (path, cloud, gap_line, mean_line):
@@ -138,4 +138,4 @@ def sgd_floor_demo(*, steps: int = 3000, seed: int = 1):
     return canvas.live(redraw, [eta, batch, labels])
 
 
-__all__ = ["floor_problem", "predicted_floor", "sgd_floor_demo", "sgd_iterates"]
+__all__ = ["floor_problem", "predicted_floor", "sgd_floor_demo"]
