@@ -22,7 +22,7 @@ def sliders(box):
     stack, found = [box], []
     while stack:
         w = stack.pop()
-        if type(w).__name__ in ("IntSlider", "FloatSlider", "SelectionSlider"):
+        if type(w).__name__ in ("IntSlider", "FloatSlider", "SelectionSlider", "Dropdown"):
             found.append(w)
         stack.extend(getattr(w, "children", ()))
     return found
@@ -66,6 +66,8 @@ def main() -> None:
     goal = 0.250
     floor = floor_seconds()
     cases = {
+        "sgd_floor_demo (lecture 1)": (widgets.sgd_floor_demo, [("step η", 0.1), ("batch B", 8), ("labels", True),
+                                                                 ("step η", 1.0), ("batch B", 1), ("labels", False)]),
         "pl_demo (lecture 2)": (widgets.pl_demo, [("step × β", 0.5), ("step × β", 2.0), ("x₀", -12.0), ("x₀", 3.0)]),
         "two_layer_demo (lecture 4)": (
             widgets.two_layer_demo,

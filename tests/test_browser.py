@@ -36,6 +36,7 @@ ARTIFACTS = REPO / "test-artifacts" / "browser"
 
 # notebook → (the widget's first status line, a slider readout to edit, the value to type, the status after)
 WIDGET_LECTURES = {
+    "01-gd-sgd.ipynb": ("redrawn: η = 0.40, B = 1, noisy labels", 0, "0.1", "redrawn: η = 0.10, B = 1,"),
     "02-pl-condition.ipynb": ("redrawn: step = 1.00/β, x₀ = 7", 0, "0.5", "redrawn: step = 0.50/β, x₀ = 7"),
     "04-two-layer-gram.ipynb": ("redrawn: m = 1000, η = 1.0/λ_max(H∞), n = 100", 0, "200", "redrawn: m = 200,"),
     "07-deep-lazy.ipynb": ("redrawn: m = 128, L = 3, step = 1.0·η₀", 0, "64", "redrawn: m = 64,"),

@@ -221,3 +221,83 @@ def test_deep_demo_layers_move_less_when_wider():
     _slider(box, "width m").value = 512
     wide = changes()
     assert all(w < n for w, n in zip(wide, narrow)), (narrow, wide)
+
+
+# ---- Lecture 1: SGD's noise floor ----
+
+
+def _gap(fig, label_start):
+    return next(ln for ln in fig.axes[1].get_lines() if ln.get_label().startswith(label_start))
+
+
+def test_sgd_floor_demo_redraws_for_each_control_and_reports_the_floor():
+    box = widgets.sgd_floor_demo()
+    status = _find(box, "HTML")[0]
+    assert status.value.startswith("redrawn: η = 0.40, B = 1, noisy labels — floor measured")
+    _slider(box, "step η").value = 0.1
+    assert status.value.startswith("redrawn: η = 0.10, B = 1, noisy labels")
+    batch = next(s for s in _find(box, "SelectionSlider") if s.description == "batch B")
+    batch.value = 8
+    assert status.value.startswith("redrawn: η = 0.10, B = 8, noisy labels")
+    _find(box, "Dropdown")[0].value = True
+    assert status.value.startswith("redrawn: η = 0.10, B = 8, interpolating labels — no floor")
+    assert bytes(_find(box, "Image")[0].value).startswith(b"\x89PNG")
+    _inside(box.figure)
+
+
+def _floor(status: str) -> tuple[float, float]:
+    import re
+
+    m = re.search(r"floor measured ([0-9.e+-]+), predicted ησ²tr\(H\)/\(4B\) = ([0-9.e+-]+)", status)
+    assert m, status
+    return float(m[1]), float(m[2])
+
+
+def test_sgd_floor_scales_with_eta_over_b_and_vanishes_under_interpolation():
+    """The measured floor (mean of f − f* over the run's second half) follows ησ²tr(H)/(4B) at small η/B, and with
+    noise-free labels SGD with a constant step reaches f − f* ≈ 0."""
+    box = widgets.sgd_floor_demo()
+    status = _find(box, "HTML")[0]
+    _slider(box, "step η").value = 0.1
+    one = _floor(status.value)
+    batch = next(s for s in _find(box, "SelectionSlider") if s.description == "batch B")
+    batch.value = 4
+    four = _floor(status.value)
+    for measured, predicted in (one, four):
+        assert 0.6 * predicted < measured < 1.6 * predicted
+    assert four[1] == pytest.approx(one[1] / 4)
+    assert 2 < one[0] / four[0] < 8
+    _find(box, "Dropdown")[0].value = True
+    gap = _gap(box.figure, "f(w_k) − f*").get_ydata()
+    assert gap[-1] < 1e-12 and gap[0] > 0.1
+    assert not _gap(box.figure, "predicted floor").get_visible()
+
+
+def test_sgd_iterates_match_a_one_sample_loop_and_stop_on_divergence():
+    import numpy as np
+
+    from ovptools._validate import rng
+    from ovptools.widgets.sgd_floor import _sgd_iterates, floor_problem
+
+    X, y = floor_problem(False)
+    W = _sgd_iterates(X, y, np.zeros(2), eta=0.3, batch_size=3, steps=50, seed=4)
+    idx = rng(4).integers(0, len(y), (50, 3))
+    w = np.zeros(2)
+    for k in range(50):
+        w = w - 0.3 * sum(X[i] * (X[i] @ w - y[i]) for i in idx[k]) / 3
+        assert np.allclose(W[k + 1], w)
+    assert _sgd_iterates(X, y, np.zeros(2), eta=5.0, batch_size=1, steps=200, seed=0) is None
+    Xi, yi = floor_problem(True)
+    assert np.allclose(Xi, X) and np.allclose(Xi @ np.array([1.0, -1.0]), yi)
+
+
+def test_sgd_floor_problem_is_lecture_one_problem():
+    import numpy as np
+
+    from ovptools.experiments import part1
+    from ovptools.widgets.sgd_floor import floor_problem
+
+    P = part1.elongated_least_squares(400, curvatures=(1.0, 0.1), noise=0.5, seed=0)
+    X_ref, y_ref = (P["X"], P["y"]) if isinstance(P, dict) else (P.X, P.y)
+    X, y = floor_problem(False)
+    assert np.array_equal(X, X_ref) and np.array_equal(y, y_ref)

@@ -17,6 +17,7 @@ from .dynamics import direction_demo, scale_demo
 from .kernel_regime import kernel_regime_demo
 from .nets import deep_demo, two_layer_demo
 from .pl import pl_demo
+from .sgd_floor import sgd_floor_demo
 
-__all__ = ["FIGSIZE", "deep_demo", "direction_demo", "kernel_regime_demo", "pl_demo", "scale_demo", "static_figures",
-           "two_layer_demo"]
+__all__ = ["FIGSIZE", "deep_demo", "direction_demo", "kernel_regime_demo", "pl_demo", "scale_demo", "sgd_floor_demo",
+           "static_figures", "two_layer_demo"]
