@@ -1,25 +1,4 @@
 ALTERNATIVES = {
-    "two_layer_forward": {
-        "loops": (
-            "def two_layer_forward(W, a, X):\n"
-            "    m = W.shape[0]\n"
-            "    u = np.zeros(X.shape[0])\n"
-            "    for i in range(X.shape[0]):\n"
-            "        for r in range(m):\n"
-            "            u[i] += a[r] * max(W[r] @ X[i], 0.0)\n"
-            "    return u / np.sqrt(m)\n"
-        ),
-        "torch inside, numpy out": (
-            "import torch\n\n\n"
-            "def two_layer_forward(W, a, X):\n"
-            "    Wt, at, Xt = (torch.from_numpy(t) for t in (W, a, X))\n"
-            "    return (torch.relu(Xt @ Wt.T) @ at / Wt.shape[0] ** 0.5).numpy()\n"
-        ),
-        "einsum": (
-            "def two_layer_forward(W, a, X):\n"
-            "    return np.einsum('ir,r->i', np.maximum(np.einsum('rd,id->ir', W, X), 0), a) / np.sqrt(len(W))\n"
-        ),
-    },
     "gram_empirical": {
         "einsum over neurons": (
             "def gram_empirical(W, X):\n"
@@ -84,21 +63,6 @@ ALTERNATIVES = {
             "    return W - eta * np.einsum('i,ir,r,id->rd', r, S, a, X) / np.sqrt(len(W))\n"
         ),
     },
-    "pattern_change_fraction": {
-        "count_nonzero over the size": (
-            "def pattern_change_fraction(W0, Wk, X):\n"
-            "    changed = (X @ W0.T >= 0) ^ (X @ Wk.T >= 0)\n"
-            "    return np.count_nonzero(changed) / changed.size\n"
-        ),
-        "loops": (
-            "def pattern_change_fraction(W0, Wk, X):\n"
-            "    flips = 0\n"
-            "    for x in X:\n"
-            "        for w0, wk in zip(W0, Wk):\n"
-            "            flips += (w0 @ x >= 0) != (wk @ x >= 0)\n"
-            "    return flips / (len(X) * len(W0))\n"
-        ),
-    },
     "lambda_min_along_gd": {
         "everything inline, preallocated, no calls to the other answers": (
             "def lambda_min_along_gd(W0, a, X, y, eta, steps):\n"
@@ -160,23 +124,87 @@ ALTERNATIVES = {
             "    return (torch.cumsum(p, 0) / p.sum()).numpy()\n"
         ),
     },
-    "projection_convergence": {
-        "SVD of the symmetric PSD H": (
-            "def projection_convergence(H, y, eta, k):\n"
-            "    U, s, _ = np.linalg.svd(H)\n"
-            "    return float(np.linalg.norm((1 - eta * s) ** k * (U.T @ y)))\n"
+    "initial_output_covariance": {
+        "loops, the angle by math.atan2": (
+            "import math\n\n\n"
+            "def initial_output_covariance(X):\n"
+            "    n = len(X)\n"
+            "    K = np.zeros((n, n))\n"
+            "    for i in range(n):\n"
+            "        for j in range(n):\n"
+            "            ni, nj = math.sqrt(X[i] @ X[i]), math.sqrt(X[j] @ X[j])\n"
+            "            c = float(X[i] @ X[j]) / (ni * nj)\n"
+            "            s = math.sqrt(max(0.0, 1 - c * c))\n"
+            "            t = math.atan2(s, c)\n"
+            "            K[i, j] = ni * nj * (math.sin(t) + (math.pi - t) * math.cos(t)) / (2 * math.pi)\n"
+            "    return K\n"
         ),
-        "the matrix power (I - eta H)^k y": (
-            "def projection_convergence(H, y, eta, k):\n"
-            "    return float(np.linalg.norm(np.linalg.matrix_power(np.eye(len(y)) - eta * H, k) @ y))\n"
+        "torch float64 inside, numpy out": (
+            "import torch\n\n\n"
+            "def initial_output_covariance(X):\n"
+            "    Xt = torch.from_numpy(X)\n"
+            "    n = Xt.norm(dim=1)\n"
+            "    c = (Xt @ Xt.T / torch.outer(n, n)).clamp(-1, 1)\n"
+            "    K = torch.outer(n, n) * (torch.sqrt(1 - c**2) + (torch.pi - torch.arccos(c)) * c) / (2 * torch.pi)\n"
+            "    return K.numpy()\n"
         ),
-        "a loop over eigenpairs": (
-            "def projection_convergence(H, y, eta, k):\n"
-            "    lam, V = np.linalg.eigh(H)\n"
+        "rows normalized first, sin of the arccos, einsum": (
+            "def initial_output_covariance(X):\n"
+            "    n = np.linalg.norm(X, axis=1)\n"
+            "    U = X / n[:, None]\n"
+            "    theta = np.arccos(np.clip(np.einsum('ik,jk->ij', U, U), -1, 1))\n"
+            "    return np.outer(n, n) * (np.sin(theta) + (np.pi - theta) * np.cos(theta)) / (2 * np.pi)\n"
+        ),
+    },
+    "flippable_fraction": {
+        "loops over pairs": (
+            "def flippable_fraction(W0, X, R):\n"
+            "    count = 0\n"
+            "    for x in X:\n"
+            "        reach = R * np.linalg.norm(x)\n"
+            "        for w in W0:\n"
+            "            z = float(w @ x)\n"
+            "            count += (z < reach) if z >= 0 else (z >= -reach)\n"
+            "    return count / (len(X) * len(W0))\n"
+        ),
+        "rows normalized first, the two cases as boolean algebra": (
+            "def flippable_fraction(W0, X, R):\n"
+            "    G = (X / np.linalg.norm(X, axis=1, keepdims=True)) @ W0.T\n"
+            "    on = G >= 0\n"
+            "    return np.count_nonzero((on & (G < R)) | (~on & (G >= -R))) / G.size\n"
+        ),
+        "torch inside, a float out": (
+            "import torch\n\n\n"
+            "def flippable_fraction(W0, X, R):\n"
+            "    Z = torch.from_numpy(X) @ torch.from_numpy(W0).T\n"
+            "    reach = R * torch.linalg.vector_norm(torch.from_numpy(X), dim=1, keepdim=True)\n"
+            "    return torch.where(Z >= 0, Z - reach < 0, Z + reach >= 0).double().mean().item()\n"
+        ),
+    },
+    "expected_sq_residual": {
+        "matrix power: |A y|^2 + trace(A K A)": (
+            "def expected_sq_residual(H, K, y, eta, k):\n"
+            "    A = np.linalg.matrix_power(np.eye(len(y)) - eta * H, k)\n"
+            "    return float(np.sum((A @ y) ** 2) + np.trace(A @ K @ A))\n"
+        ),
+        "the mean and covariance of the residual, step by step": (
+            "def expected_sq_residual(H, K, y, eta, k):\n"
+            "    M = np.eye(len(y)) - eta * H\n"
+            "    mean, cov = np.array(y, dtype=float), np.array(K, dtype=float)\n"
+            "    for _ in range(k):\n"
+            "        mean, cov = M @ mean, M @ cov @ M.T\n"
+            "    return float(mean @ mean + np.trace(cov))\n"
+        ),
+        "torch eigh, a loop over eigenpairs": (
+            "import torch\n\n\n"
+            "def expected_sq_residual(H, K, y, eta, k):\n"
+            "    lam, V = torch.linalg.eigh(torch.from_numpy(H))\n"
+            "    Kt, yt = torch.from_numpy(K), torch.from_numpy(y)\n"
             "    total = 0.0\n"
             "    for i in range(len(lam)):\n"
-            "        total += (1 - eta * lam[i]) ** (2 * k) * (V[:, i] @ y) ** 2\n"
-            "    return total ** 0.5\n"
+            "        v = V[:, i]\n"
+            "        total += float((1 - eta * lam[i]) ** (2 * k) * ((v @ yt) ** 2 + v @ Kt @ v))\n"
+            "    return total\n"
         ),
     },
 }

@@ -1,23 +1,4 @@
 MUTANTS = {
-    "two_layer_forward": {
-        "missing 1/sqrt(m)": "def two_layer_forward(W, a, X):\n    return np.maximum(X @ W.T, 0) @ a\n",
-        "1/m instead of 1/sqrt(m)": (
-            "def two_layer_forward(W, a, X):\n    return np.maximum(X @ W.T, 0) @ a / W.shape[0]\n"
-        ),
-        "forgets a": (
-            "def two_layer_forward(W, a, X):\n    return np.maximum(X @ W.T, 0).sum(1) / np.sqrt(W.shape[0])\n"
-        ),
-        "returns a torch tensor (the text asks for numpy)": (
-            "import torch\n\n\n"
-            "def two_layer_forward(W, a, X):\n"
-            "    Wt, at, Xt = (torch.from_numpy(t) for t in (W, a, X))\n"
-            "    return torch.relu(Xt @ Wt.T) @ at / Wt.shape[0] ** 0.5\n"
-        ),
-        "calls ovptools (forbidden by the text)": (
-            "import ovptools\n\n\n"
-            "def two_layer_forward(W, a, X):\n    return np.asarray(ovptools.two_layer_forward(W, a, X))\n"
-        ),
-    },
     "gram_empirical": {
         "missing 1/m": (
             "def gram_empirical(W, X):\n"
@@ -102,20 +83,6 @@ MUTANTS = {
             "    S = (X @ W.T >= 0).astype(float)\n"
             "    W -= eta * ((S * (u - y)[:, None]).T @ X) * (a[:, None] / np.sqrt(m))\n"
             "    return W\n"
-        ),
-    },
-    "pattern_change_fraction": {
-        "compares Wk with itself": (
-            "def pattern_change_fraction(W0, Wk, X):\n"
-            "    return float(np.mean((X @ Wk.T >= 0) != (X @ Wk.T >= 0)))\n"
-        ),
-        "divides by m*d": (
-            "def pattern_change_fraction(W0, Wk, X):\n"
-            "    return float(np.sum((X @ W0.T >= 0) != (X @ Wk.T >= 0)) / W0.size)\n"
-        ),
-        "sign() flips at exact zeros": (
-            "def pattern_change_fraction(W0, Wk, X):\n"
-            "    return float(np.mean(np.sign(X @ W0.T) != np.sign(X @ Wk.T)))\n"
         ),
     },
     "lambda_min_along_gd": {
@@ -218,36 +185,125 @@ MUTANTS = {
             "    return np.cumsum(np.real(V.T @ y) ** 2) / (y @ y)\n"
         ),
     },
-    "projection_convergence": {
-        "no square root": (
-            "def projection_convergence(H, y, eta, k):\n"
-            "    lam, V = np.linalg.eigh(H)\n"
-            "    return float(np.sum((1 - eta * lam) ** (2 * k) * (V.T @ y) ** 2))\n"
+    "initial_output_covariance": {
+        "H_inf's formula (the Gram matrix) instead of the outputs' covariance": (
+            "def initial_output_covariance(X):\n"
+            "    n = np.linalg.norm(X, axis=1)\n"
+            "    c = np.clip(X @ X.T / np.outer(n, n), -1, 1)\n"
+            "    return np.outer(n, n) * c * (np.pi - np.arccos(c)) / (2 * np.pi)\n"
         ),
-        "exponent k instead of 2k": (
-            "def projection_convergence(H, y, eta, k):\n"
-            "    lam, V = np.linalg.eigh(H)\n"
-            "    return float(np.sqrt(np.sum((1 - eta * lam) ** k * (V.T @ y) ** 2)))\n"
+        "1/pi instead of 1/(2 pi)": (
+            "def initial_output_covariance(X):\n"
+            "    n = np.linalg.norm(X, axis=1)\n"
+            "    c = np.clip(X @ X.T / np.outer(n, n), -1, 1)\n"
+            "    return np.outer(n, n) * (np.sqrt(1 - c**2) + (np.pi - np.arccos(c)) * c) / np.pi\n"
         ),
-        "projects on rows of V": (
-            "def projection_convergence(H, y, eta, k):\n"
-            "    lam, V = np.linalg.eigh(H)\n"
-            "    return float(np.sqrt(np.sum((1 - eta * lam) ** (2 * k) * (V @ y) ** 2)))\n"
+        "rows taken as unit-norm (no |x_i| |x_j|)": (
+            "def initial_output_covariance(X):\n"
+            "    c = np.clip(X @ X.T, -1, 1)\n"
+            "    return (np.sqrt(1 - c**2) + (np.pi - np.arccos(c)) * c) / (2 * np.pi)\n"
         ),
-        "np.linalg.eig": (
-            "def projection_convergence(H, y, eta, k):\n"
-            "    lam, V = np.linalg.eig(H)\n"
-            "    lam, V = np.real(lam), np.real(V)\n"
-            "    return float(np.sqrt(np.sum((1 - eta * lam) ** (2 * k) * (V.T @ y) ** 2)))\n"
+        "a diagonal matrix (outputs on different inputs taken as independent)": (
+            "def initial_output_covariance(X):\n"
+            "    return np.diag(np.sum(X**2, axis=1) / 2)\n"
+        ),
+        "no clipping of the cosine": (
+            "def initial_output_covariance(X):\n"
+            "    n = np.linalg.norm(X, axis=1)\n"
+            "    c = X @ X.T / np.outer(n, n)\n"
+            "    return np.outer(n, n) * (np.sqrt(1 - c**2) + (np.pi - np.arccos(c)) * c) / (2 * np.pi)\n"
+        ),
+        "returns a torch tensor (the text asks for numpy)": (
+            "import torch\n\n\n"
+            "def initial_output_covariance(X):\n"
+            "    Xt = torch.from_numpy(X)\n"
+            "    n = Xt.norm(dim=1)\n"
+            "    c = (Xt @ Xt.T / torch.outer(n, n)).clamp(-1, 1)\n"
+            "    K = torch.sqrt(1 - c**2) + (torch.pi - torch.arccos(c)) * c\n"
+            "    return torch.outer(n, n) * K / (2 * torch.pi)\n"
         ),
         "calls ovptools (forbidden by the text)": (
             "import ovptools\n\n\n"
-            "def projection_convergence(H, y, eta, k):\n"
-            "    lam, proj = ovptools.eigen_projections(H, y)\n"
-            "    return float(np.sqrt(np.sum((1 - eta * np.asarray(lam)) ** (2 * k) * np.asarray(proj) ** 2)))\n"
+            "def initial_output_covariance(X):\n"
+            "    n = np.linalg.norm(X, axis=1)\n"
+            "    return np.asarray(ovptools.relu_nngp(X / n[:, None])) * np.outer(n, n)\n"
+        ),
+    },
+    "flippable_fraction": {
+        "rows taken as unit-norm (R instead of R |x_i|)": (
+            "def flippable_fraction(W0, X, R):\n"
+            "    Z = X @ W0.T\n"
+            "    return float(np.mean(np.where(Z >= 0, Z - R < 0, Z + R >= 0)))\n"
+        ),
+        "only active neurons can change": (
+            "def flippable_fraction(W0, X, R):\n"
+            "    Z = X @ W0.T\n"
+            "    reach = R * np.linalg.norm(X, axis=1)[:, None]\n"
+            "    return float(np.mean((Z >= 0) & (Z - reach < 0)))\n"
+        ),
+        "|w^T x| <= R |x| on both sides": (
+            "def flippable_fraction(W0, X, R):\n"
+            "    Z = X @ W0.T\n"
+            "    return float(np.mean(np.abs(Z) <= R * np.linalg.norm(X, axis=1)[:, None]))\n"
+        ),
+        "|w^T x| < R |x| on both sides": (
+            "def flippable_fraction(W0, X, R):\n"
+            "    Z = X @ W0.T\n"
+            "    return float(np.mean(np.abs(Z) < R * np.linalg.norm(X, axis=1)[:, None]))\n"
+        ),
+        "the Gaussian probability erf(R / sqrt 2) instead of this W0's fraction": (
+            "from math import erf\n\n\n"
+            "def flippable_fraction(W0, X, R):\n"
+            "    return erf(R / np.sqrt(2))\n"
+        ),
+        "a fraction over n instead of n * m": (
+            "def flippable_fraction(W0, X, R):\n"
+            "    Z = X @ W0.T\n"
+            "    reach = R * np.linalg.norm(X, axis=1)[:, None]\n"
+            "    return float(np.sum(np.where(Z >= 0, Z - reach < 0, Z + reach >= 0)) / len(X))\n"
+        ),
+    },
+    "expected_sq_residual": {
+        "K left out (Lecture 5's u(0) = 0 prediction, squared)": (
+            "def expected_sq_residual(H, K, y, eta, k):\n"
+            "    lam, V = np.linalg.eigh(H)\n"
+            "    return float(np.sum((1 - eta * lam) ** (2 * k) * (V.T @ y) ** 2))\n"
+        ),
+        "trace(K) added without its decay": (
+            "def expected_sq_residual(H, K, y, eta, k):\n"
+            "    lam, V = np.linalg.eigh(H)\n"
+            "    return float(np.sum((1 - eta * lam) ** (2 * k) * (V.T @ y) ** 2) + np.trace(K))\n"
+        ),
+        "K's own diagonal K_ii in place of v_i^T K v_i": (
+            "def expected_sq_residual(H, K, y, eta, k):\n"
+            "    lam, V = np.linalg.eigh(H)\n"
+            "    return float(np.sum((1 - eta * lam) ** (2 * k) * ((V.T @ y) ** 2 + np.diag(K))))\n"
+        ),
+        "exponent k instead of 2k": (
+            "def expected_sq_residual(H, K, y, eta, k):\n"
+            "    lam, V = np.linalg.eigh(H)\n"
+            "    return float(np.sum((1 - eta * lam) ** k * ((V.T @ y) ** 2 + np.diag(V.T @ K @ V))))\n"
+        ),
+        "the square root (a norm) instead of the expected square": (
+            "def expected_sq_residual(H, K, y, eta, k):\n"
+            "    lam, V = np.linalg.eigh(H)\n"
+            "    return float(np.sqrt(np.sum((1 - eta * lam) ** (2 * k) * ((V.T @ y) ** 2 + np.diag(V.T @ K @ V)))))\n"
+        ),
+        "np.linalg.eig (eigenvectors not orthogonal at a repeated eigenvalue)": (
+            "def expected_sq_residual(H, K, y, eta, k):\n"
+            "    lam, V = np.linalg.eig(H)\n"
+            "    lam, V = np.real(lam), np.real(V)\n"
+            "    return float(np.sum((1 - eta * lam) ** (2 * k) * ((V.T @ y) ** 2 + np.diag(V.T @ K @ V))))\n"
+        ),
+        "calls ovptools (forbidden by the text)": (
+            "import ovptools\n\n\n"
+            "def expected_sq_residual(H, K, y, eta, k):\n"
+            "    lam, proj = (np.asarray(t) for t in ovptools.eigen_projections(H, y))\n"
+            "    V = np.linalg.eigh(H)[1][:, ::-1]\n"
+            "    return float(np.sum((1 - eta * lam) ** (2 * k) * (proj**2 + np.diag(V.T @ K @ V))))\n"
         ),
     },
 }
 
 HIDDEN_ONLY = ("gram_empirical", "> instead of >=")
-LEAF = "projection_convergence"
+LEAF = "steps_to_accuracy"
