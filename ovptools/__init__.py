@@ -18,11 +18,21 @@ Conventions (followed by every public function)
         Apple's MPS, which lacks it: ``device="auto"`` picks CUDA, then MPS, then the CPU, and
         falls back to the CPU for float64 work.
     Argument order
-        Initializers take ``(d, m, …)``: ``init_two_layer(d, m)``, ``init_deep(d, m, depth)``.
+        A function *evaluated at given parameters* (a model's output, a loss, its gradient or
+        Hessian, a margin, a kernel or a Jacobian at given weights) takes the parameters first:
+        ``logistic_loss(w, X, y)``, ``two_layer_forward(W, a, X)``, ``gram_empirical(W, X)``.
+        A *procedure* (training, an experiment, a search, restarts) takes the data first; the
+        weights it receives are starting points and come after: ``train_two_layer(X, y, W0, a0)``,
+        ``train_deep(X, y, Ws0, v)``. A model object comes first (``train_model(model, X, y)``), as
+        the function does in ``gd(f, grad, w0)``. Initializers take ``(d, m, …)``:
+        ``init_two_layer(d, m)``, ``init_deep(d, m, depth)``.
     Seeds
-        Every random function takes ``seed=``, a Python or numpy integer; no global state is used.
+        Every random function takes ``seed=``, a Python or numpy integer (required, or an integer
+        default); no global state is used. Generators come only from ``_validate.rng(seed)`` and
+        ``_device.generator(seed)``, which check the seed.
     Names
-        ``eta`` is a step size and ``steps`` a number of iterations, everywhere.
+        ``eta`` is a step size (never ``lr``, ``alpha``, ``gamma``), ``steps`` a number of
+        iterations, ``n_seeds`` a number of repeats (never ``seeds``), everywhere.
     ReLU's derivative at 0
         σ'(0) = 1, i.e. the indicator 1{z ≥ 0}, in every model, gradient, Gram matrix and NTK. It
         is Du et al.'s convention (their H(W) counts w_rᵀx_i = 0 as active), so the Gram matrix is
@@ -31,6 +41,9 @@ Conventions (followed by every public function)
         ``ovptools.models.relu`` is the one with σ'(0) = 1.
     Bad input
         A ``ValueError`` that names the argument and what was expected.
+
+``tests/test_signatures.py`` checks the argument order and the names over every public function
+(with ``inspect``), and the seeds and the ReLU masks over the source (with ``ast``).
 
 Names are loaded on first use, so importing one part does not pay for the others (torch included).
 The public names are listed once, as the imports of the ``TYPE_CHECKING`` block at the end of this

@@ -191,9 +191,15 @@ def check_seed(seed: Any) -> int:
     return int(seed)
 
 
-def rng(seed: Any) -> np.random.Generator:
-    """numpy's generator for ``seed`` (no global random state is touched)."""
-    return np.random.default_rng(check_seed(seed))
+def rng(seed: Any, *streams: int) -> np.random.Generator:
+    """numpy's generator for ``seed`` (no global random state is touched).
+
+    ``streams``: further integers that pick an independent stream for the same seed (one per width,
+    per repeat, …): ``rng(seed, m, 1)`` is ``np.random.default_rng([seed, m, 1])``.
+    """
+    if not streams:
+        return np.random.default_rng(check_seed(seed))
+    return np.random.default_rng([check_seed(seed), *(check_count(s, "streams", minimum=0) for s in streams)])
 
 
 def like(out: Any, ref: Any) -> ArrayLike:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from ._device import in_float64
+from ._device import generator, in_float64
 from ._validate import ArrayLike, as_tensor, check_count, check_seed, like
 
 
@@ -120,7 +120,7 @@ def lanczos(times: Callable[[torch.Tensor], torch.Tensor], p: int, *, steps: int
     re-orthogonalization, from a seeded random start; exact once ``steps`` ≥ p. Stops early when
     the Krylov space is exhausted (the next residual below ``tol`` times the largest |αⱼ|, at least 1).
     Returns (the Ritz values in ascending order, the number of products taken)."""
-    g = torch.Generator().manual_seed(check_seed(seed))
+    g = generator(seed)
     q = in_float64(lambda: torch.randn(p, generator=g, dtype=torch.float64), dtype=dtype, device=device)
     Q, alphas, betas = [q / torch.linalg.vector_norm(q)], [], []
     for j in range(min(steps, p)):

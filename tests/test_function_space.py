@@ -138,7 +138,7 @@ def test_batched_ensemble_matches_the_package_trainers_network_by_network():
     ens = en.stack_ensemble(nets, dtype=torch.float64)
     run = en.train_ensemble(ens, X, Y, eta=0.3, steps=30, X_eval=Z)
     for e, (W, a) in enumerate(nets):
-        ref = ov.train_two_layer(W, a, X, Y, eta=0.3, steps=30, track_gram=False, device="cpu", progress=False)
+        ref = ov.train_two_layer(X, Y, W, a, eta=0.3, steps=30, track_gram=False, device="cpu", progress=False)
         np.testing.assert_allclose(run.loss[:, e], ref.loss, rtol=1e-10)
         np.testing.assert_allclose(run.f_eval[-1, e], ov.two_layer_forward(ref.W, a, Z), atol=1e-10)
     deep = [ov.init_deep(2, 16, 3, seed=s) for s in range(3)]

@@ -69,7 +69,7 @@ def test_accuracy_grid_seeds_are_the_single_runs():
     eta = 4.0 / (8 * np.linalg.eigvalsh(ov.relu_ntk_infinite(X, 3))[-1])
     for s in range(2):
         Ws, v = ov.init_deep(6, 8, 3, seed=5 + s)
-        run = ov.train_deep(Ws, v, X, y, eta=eta, steps=30, batch_size=16, loss="logistic",
+        run = ov.train_deep(X, y, Ws, v, eta=eta, steps=30, batch_size=16, loss="logistic",
                             record_every=30, seed=4 + s, device="cpu", dtype=torch.float32)
         assert grid["loss"][0, 0, s] == pytest.approx(run.loss[-1], rel=1e-4)
 

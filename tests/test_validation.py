@@ -44,14 +44,14 @@ NAN_X[1, 1] = np.nan
         (lambda: ov.deep_relu_forward(Ws, v[:2], X), r"v: expected length 4"),
         (lambda: ov.deep_relu_forward([], v, X), r"Ws: expected a non-empty list"),
         (lambda: ov.empirical_ntk(Ws[0], v, X), r"Ws: expected a non-empty list"),
-        (lambda: ov.train_two_layer(W, a, X, y[:4], eta=0.1, steps=1), r"y: expected 5 rows to match X"),
-        (lambda: ov.train_two_layer(W, a, X, y, eta=-0.1, steps=1), r"eta: expected a finite number > 0"),
-        (lambda: ov.train_two_layer(W, a, X, y, eta=float("nan"), steps=1), r"eta: expected a finite number > 0"),
-        (lambda: ov.train_two_layer(W, a, X, y, eta=0.1, steps=2.5), r"steps: expected an integer >= 0"),
-        (lambda: ov.train_two_layer(W, a, X, y, eta=0.1, steps=1, record_every=0), r"record_every: expected"),
-        (lambda: ov.train_two_layer(W, a, X, y, eta=0.1, steps=1, device="tpu"), r"device: expected 'auto'"),
-        (lambda: ov.train_deep(Ws, v, X, y, eta=0.1, steps=1, batch_size=6), r"batch_size: expected at most n = 5"),
-        (lambda: ov.train_deep(Ws, v, X, y * np.nan, eta=0.1, steps=1), r"y: contains 5 NaN or Inf"),
+        (lambda: ov.train_two_layer(X, y[:4], W, a, eta=0.1, steps=1), r"y: expected 5 rows to match X"),
+        (lambda: ov.train_two_layer(X, y, W, a, eta=-0.1, steps=1), r"eta: expected a finite number > 0"),
+        (lambda: ov.train_two_layer(X, y, W, a, eta=float("nan"), steps=1), r"eta: expected a finite number > 0"),
+        (lambda: ov.train_two_layer(X, y, W, a, eta=0.1, steps=2.5), r"steps: expected an integer >= 0"),
+        (lambda: ov.train_two_layer(X, y, W, a, eta=0.1, steps=1, record_every=0), r"record_every: expected"),
+        (lambda: ov.train_two_layer(X, y, W, a, eta=0.1, steps=1, device="tpu"), r"device: expected 'auto'"),
+        (lambda: ov.train_deep(X, y, Ws, v, eta=0.1, steps=1, batch_size=6), r"batch_size: expected at most n = 5"),
+        (lambda: ov.train_deep(X, y * np.nan, Ws, v, eta=0.1, steps=1), r"y: contains 5 NaN or Inf"),
         (lambda: ov.init_two_layer(3, 0, seed=0), r"m: expected an integer >= 1"),
         (lambda: ov.init_two_layer(3, 4, seed=0, scale=0), r"scale: expected a finite number > 0"),
         (lambda: ov.init_deep(3, 4, 0, seed=0), r"depth: expected an integer >= 1"),
@@ -100,16 +100,16 @@ def test_float64_work_never_lands_on_mps(fake_devices):
     assert ov.resolve_device("auto", torch.float32).type == "mps"
     with pytest.raises(ValueError, match="dtype: float64 is not supported on 'mps'"):
         ov.resolve_device("mps", torch.float64)
-    run = ov.train_two_layer(W, a, X, y, eta=0.1, steps=2, dtype=torch.float64)  # device="auto"
+    run = ov.train_two_layer(X, y, W, a, eta=0.1, steps=2, dtype=torch.float64)  # device="auto"
     assert run.device == "cpu" and run.W.dtype == np.float64
-    run = ov.train_deep(Ws, v, X, y, eta=0.01, steps=2)  # numpy float64 weights: float64, so the CPU
+    run = ov.train_deep(X, y, Ws, v, eta=0.01, steps=2)  # numpy float64 weights: float64, so the CPU
     assert run.device == "cpu"
 
 
 def test_seeds_accept_numpy_integers():
     np.testing.assert_array_equal(ov.sphere(4, 3, seed=np.int64(5)), ov.sphere(4, 3, seed=5))
     np.testing.assert_array_equal(ov.init_deep(3, 4, 2, seed=np.int32(1))[1], ov.init_deep(3, 4, 2, seed=1)[1])
-    run = ov.train_deep(Ws, v, X, y, eta=0.01, steps=2, batch_size=2, seed=np.int64(3))
+    run = ov.train_deep(X, y, Ws, v, eta=0.01, steps=2, batch_size=2, seed=np.int64(3))
     assert len(run.loss) == 3
     with pytest.raises(ValueError, match="seed: expected an int"):
         ov.sphere(4, 3, seed=1.5)
@@ -239,15 +239,15 @@ COLUMN = r"y: expected a 1-D array, got shape \(6, 1\)"
         (lambda: ov.logistic_loss(np.ones(3), LOG_X, LOG_Y, -1.0), r"lam: expected a finite number >= 0"),
         (lambda: ov.logistic_optimum(LOG_X, LOG_Y, 0.0), r"lam: expected a finite number > 0"),
         # regression: training on y ∈ {0, 1} ran, fitting a loss that is not the logistic loss of those labels
-        (lambda: ov.train_deep(Ws, v, X, (y > 0).astype(float), eta=0.1, steps=1, loss="logistic"),
+        (lambda: ov.train_deep(X, (y > 0).astype(float), Ws, v, eta=0.1, steps=1, loss="logistic"),
          r"y: the logistic loss expects labels ±1, got values such as \[0\.0"),
         (lambda: ov.train_model(torch.nn.Linear(3, 1).double(), X, (y > 0).astype(float), eta=0.1, steps=1,
                                 loss="logistic"), r"y: the logistic loss expects labels ±1"),
         # regression: a string gave a TypeError inside torch, an integer dtype trained in integers
-        (lambda: ov.train_two_layer(W, a, X, y, eta=0.1, steps=1, dtype="float32"),
+        (lambda: ov.train_two_layer(X, y, W, a, eta=0.1, steps=1, dtype="float32"),
          r"dtype: expected a floating torch dtype such as torch.float32 or torch.float64 .*got 'float32'"),
-        (lambda: ov.train_two_layer(W, a, X, y, eta=0.1, steps=1, dtype=torch.int64), r"dtype: .*got torch.int64"),
-        (lambda: ov.train_deep(Ws, v, X, y, eta=0.1, steps=1, dtype=np.float32), r"dtype: expected a floating torch"),
+        (lambda: ov.train_two_layer(X, y, W, a, eta=0.1, steps=1, dtype=torch.int64), r"dtype: .*got torch.int64"),
+        (lambda: ov.train_deep(X, y, Ws, v, eta=0.1, steps=1, dtype=np.float32), r"dtype: expected a floating torch"),
         # regression: an IndexError from eigvalsh's empty result
         (lambda: ov.lambda_min(np.zeros((0, 0))), r"H: expected a non-empty matrix"),
         # regression: float("a") raised "could not convert string to float", without naming mu
@@ -263,9 +263,9 @@ def test_loose_inputs_are_refused_by_name(call, match):
 
 
 def test_good_dtypes_still_train():
-    run = ov.train_two_layer(W, a, X, y, eta=0.1, steps=1, dtype=torch.float32)
+    run = ov.train_two_layer(X, y, W, a, eta=0.1, steps=1, dtype=torch.float32)
     assert run.W.dtype == np.float32
-    assert ov.train_deep(Ws, v, X, np.sign(y), eta=0.01, steps=1, loss="logistic").loss.shape == (2,)
+    assert ov.train_deep(X, np.sign(y), Ws, v, eta=0.01, steps=1, loss="logistic").loss.shape == (2,)
 
 
 def test_logistic_objective_survives_huge_margins():
@@ -330,11 +330,11 @@ def test_public_functions_run_without_float64_on_the_device():
             assert out.dtype == torch.float32
         lam0 = ov.lambda_min(ov.gram_infinite(X32))
         top, _ = ov.hessian_extremes(lambda w: (w**4).sum(), f32([1.0, 2.0]))
-        run2 = ov.train_two_layer(W32, a32, X32, y32, eta=0.1, steps=3)
-        rund = ov.train_deep(Ws32, v32, X32, y32, eta=0.01, steps=3, track_ntk=True)
+        run2 = ov.train_two_layer(X32, y32, W32, a32, eta=0.1, steps=3)
+        rund = ov.train_deep(X32, y32, Ws32, v32, eta=0.01, steps=3, track_ntk=True)
         runm = ov.train_model(ov.TwoLayerNet(W32, a32), X32, y32, eta=0.1, steps=3)
         with pytest.raises(ov.DivergenceError, match="stable only for eta <"):  # the hint's λ_max, in float64
-            ov.train_two_layer(W32, a32, X32, y32, eta=1e4, steps=5)
+            ov.train_two_layer(X32, y32, W32, a32, eta=1e4, steps=5)
     assert lam0 == pytest.approx(ov.lambda_min(ov.gram_infinite(X)), rel=1e-5)
     assert top == pytest.approx(48.0, rel=1e-6)  # ∇²Σw⁴ = diag(12 w²) at (1, 2)
     assert run2.W.dtype == rund.Ws[0].dtype == np.float32 and np.isfinite(runm.lambda_min).all()

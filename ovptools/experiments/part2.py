@@ -52,7 +52,7 @@ def train_widths(
     runs = []
     for j, m in enumerate(widths):
         W0, a0 = init_two_layer(Xt.shape[1], m, seed=seed + j)
-        runs.append(train_two_layer(W0, a0, X, y, eta=eta, steps=steps, record_every=record_every, track_gram=False,
+        runs.append(train_two_layer(X, y, W0, a0, eta=eta, steps=steps, record_every=record_every, track_gram=False,
                                     device=device, dtype=dtype, progress=progress))
     return {
         "widths": np.array(widths),
@@ -205,7 +205,7 @@ def arora_digits(
         y[flip] = rng.choice([-1.0, 1.0], size=int(flip.sum()))
         lam, proj = eigen_projections(H, y)
         W0, a = init_two_layer(Xtr.shape[1], m, seed=seed + 2, antisymmetric=True)
-        problem = TwoLayerProblem(W0, a, Xtr, y, eta=eta, device=device, dtype=dtype)
+        problem = TwoLayerProblem(Xtr, y, W0, a, eta=eta, device=device, dtype=dtype)
 
         Xte_t = torch.as_tensor(Xte, device=problem.X.device, dtype=problem.X.dtype)
         yte_t = torch.as_tensor(yte, device=problem.X.device, dtype=problem.X.dtype)

@@ -21,10 +21,10 @@ from .problems import ModuleProblem, TwoLayerProblem
 
 
 def train_two_layer(
-    W0: ArrayLike,
-    a0: ArrayLike,
     X: ArrayLike,
     y: ArrayLike,
+    W0: ArrayLike,
+    a0: ArrayLike,
     *,
     eta: float,
     steps: int,
@@ -47,7 +47,7 @@ def train_two_layer(
     """
     from ..kernels import gram_empirical, lambda_min
 
-    p = TwoLayerProblem(W0, a0, X, y, eta=eta, train_a=train_a, device=device, dtype=dtype)
+    p = TwoLayerProblem(X, y, W0, a0, eta=eta, train_a=train_a, device=device, dtype=dtype)
     recorders = {
         "pattern_change": lambda p: float(((p.forward()[0] >= 0) != p.S0).float().mean()),
         "max_distance": lambda p: float(torch.linalg.vector_norm(p.WT - p.WT0, dim=0).max()),
@@ -59,10 +59,10 @@ def train_two_layer(
 
 
 def train_deep(
-    Ws0: Sequence[ArrayLike],
-    v: ArrayLike,
     X: ArrayLike,
     y: ArrayLike,
+    Ws0: Sequence[ArrayLike],
+    v: ArrayLike,
     *,
     eta: float,
     steps: int,

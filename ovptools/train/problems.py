@@ -53,7 +53,7 @@ class TwoLayerProblem:
     the recorders and the step.
     """
 
-    def __init__(self, W0, a0, X, y, *, eta, train_a=False, device="auto", dtype=None) -> None:
+    def __init__(self, X, y, W0, a0, *, eta, train_a=False, device="auto", dtype=None) -> None:
         Wt, at, Xt = two_layer_args(W0, a0, X)
         dtype = Wt.dtype if check_dtype(dtype) is None else dtype
         dev = resolve_device(device, dtype)

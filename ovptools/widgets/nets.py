@@ -55,7 +55,7 @@ def two_layer_demo(*, d: int = 50, steps: int = 100, seed: int = 0, device: str 
             W0, a = init_two_layer(d, m.value, seed=seed + 2)
             step = eta.value / lam_max
             try:
-                run = train_two_layer(W0, a, X, y, eta=step, steps=steps, record_every=10, device=device,
+                run = train_two_layer(X, y, W0, a, eta=step, steps=steps, record_every=10, device=device,
                                       dtype=torch.float32, progress=False)
             except DivergenceError as err:  # show it, keep the widget alive
                 run, note = None, f"diverged: {str(err).split(':')[0]}"
@@ -115,7 +115,7 @@ def deep_demo(*, n: int = 32, d: int = 8, steps: int = 40, seed: int = 0, device
         with threads(n * m.value * m.value):
             Ws, v = init_deep(d, m.value, L, seed=seed + 1)
             try:
-                run = train_deep(Ws, v, X, y, eta=eta, steps=steps, loss="logistic", record_every=5, device=device,
+                run = train_deep(X, y, Ws, v, eta=eta, steps=steps, loss="logistic", record_every=5, device=device,
                                  dtype=torch.float32, progress=False)
             except DivergenceError as err:  # show it, keep the widget alive
                 run, note = None, f"diverged: {str(err).split(':')[0]}"

@@ -69,7 +69,7 @@ def deep_lazy_training(
             for j, m in enumerate(widths):
                 Ws, v = init_deep(d, m, depth, seed=base + 1 + j)
                 eta = 4.0 / (m * lam_max)
-                run = train_deep(Ws, v, X, y, eta=eta, steps=steps, batch_size=batch_size, loss="logistic",
+                run = train_deep(X, y, Ws, v, eta=eta, steps=steps, batch_size=batch_size, loss="logistic",
                                  record_every=steps, track_ntk=True, seed=base, device=device, dtype=torch.float32)
                 out["train_accuracy"].append(float(np.mean(np.sign(deep_relu_forward(run.Ws, run.v, X)) == y)))
                 out["loss"].append(run.loss)
