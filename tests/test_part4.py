@@ -8,7 +8,8 @@ import torch
 
 import ovptools as ov
 import ovptools.experiments.part4 as ex
-from ovptools.experiments.part4 import common, saddles, students
+from ovptools._device import few_threads
+from ovptools.experiments.part4 import saddles, students
 
 
 def _escape_by_hand(eps: float, eta: float, threshold: float) -> int:
@@ -243,7 +244,7 @@ def test_mean_field_weights_move_order_one_and_lazy_ones_shrink():
 
 def test_one_thread_restores_the_thread_count():
     before = torch.get_num_threads()
-    with common.one_thread():
+    with few_threads(blas=True):
         assert torch.get_num_threads() == 1
     assert torch.get_num_threads() == before
     assert math.isfinite(ex.saddle_value(1.0, 1.0))

@@ -338,3 +338,43 @@ def test_public_functions_run_without_float64_on_the_device():
     assert lam0 == pytest.approx(ov.lambda_min(ov.gram_infinite(X)), rel=1e-5)
     assert top == pytest.approx(48.0, rel=1e-6)  # ∇²Σw⁴ = diag(12 w²) at (1, 2)
     assert run2.W.dtype == rund.Ws[0].dtype == np.float32 and np.isfinite(runm.lambda_min).all()
+
+
+def test_few_threads_limits_below_the_threshold_and_restores():
+    from threadpoolctl import threadpool_info
+
+    from ovptools._device import few_threads
+
+    torch.set_num_threads(2)
+    try:
+        with few_threads(10):
+            assert torch.get_num_threads() == 1
+        with few_threads(2**27):  # above the threshold: as before
+            assert torch.get_num_threads() == 2
+        with few_threads(2**27, above=1):
+            assert torch.get_num_threads() == 1
+        with few_threads(2**20, threshold=2**16):
+            assert torch.get_num_threads() == 2
+        assert torch.get_num_threads() == 2
+
+        @few_threads(blas=True)
+        def inside() -> list[int]:
+            return [torch.get_num_threads()] + [lib["num_threads"] for lib in threadpool_info()
+                                                if lib["user_api"] == "blas"]
+
+        assert set(inside()) == {1}
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(1)
+
+
+def test_loglog_slope_fits_a_power_law():
+    from ovptools.experiments.common import loglog_slope
+
+    x = np.array([1.0, 4.0, 16.0, 64.0])
+    assert loglog_slope(x, 3 * x**-0.5) == pytest.approx(-0.5, abs=1e-12)
+    assert np.isnan(loglog_slope([2.0], [1.0]))
+    with pytest.raises(ValueError, match="positive"):
+        loglog_slope(x, -x)
+    with pytest.raises(ValueError, match="y: expected 4 values"):
+        loglog_slope(x, x[:3])

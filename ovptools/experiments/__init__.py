@@ -7,5 +7,5 @@
   the output scale (Lecture 6);
 - :mod:`.part3` — deep nets in the lazy regime, practical sizes and PL* (Lectures 7–8);
 - :mod:`.part4` — landscapes, saddles, non-smooth training, mean field, implicit bias (Lectures 9–10);
-- :mod:`.common` — the log–log slope and the thread limit they share.
+- :mod:`.common` — the log–log slope they share (the thread limit is :func:`ovptools._device.few_threads`).
 """

@@ -19,8 +19,8 @@ import torch
 
 from .. import ensembles as en
 from .. import function_space as fs
-from .._device import resolve_device
-from .common import few_threads, loglog_slope
+from .._device import few_threads, resolve_device
+from .common import loglog_slope
 
 
 def circle_problem(n: int = 8, *, n_eval: int = 61, seed: int = 0) -> dict:
@@ -101,7 +101,7 @@ def ensemble_vs_kernel(
 
         eta = lim["eta"] if depth is None else lim["eta"] * 2 / m
         work = count * n * m * (m if depth else 2)
-        with few_threads(work, dev):
+        with few_threads(work):
             run = en.train_ensemble(build(), X, y, eta=eta, steps=steps, record=record, X_eval=Z)
             run_lin = en.train_ensemble(build(), X, y, eta=eta, steps=steps, record=record, X_eval=Z,
                                         linear=True) if linear else None
@@ -124,10 +124,8 @@ def ensemble_vs_kernel(
     result.update(widths=np.array(widths), depth=depth, count=count, steps=np.array(record), runs=runs,
                   mean=mean, var=var, problem=problem, limit=lim,
                   times=np.array(record) * lim["eta"])
-    several = len(widths) >= 2  # a slope needs two widths
-
-    def slope(v):
-        return loglog_slope(widths, v) if several else float("nan")
+    def slope(v):  # NaN for a single width
+        return loglog_slope(widths, v)
 
     result["slope_own"], result["slope_bias"] = slope(result["own"]), slope(result["bias"])
     if linear:
@@ -175,7 +173,7 @@ def output_scale(
         def build():
             return en.two_layer_ensemble(2, m, count, seed=seed + 7, antisymmetric=True, dtype=dtype, device=dev)
 
-        with few_threads(count * n * m * 2, dev):
+        with few_threads(count * n * m * 2):
             run = en.train_ensemble(build(), X, y, eta=lim["eta"], steps=steps, record=record, X_eval=Z, alpha=alpha)
             run_lin = en.train_ensemble(build(), X, y, eta=lim["eta"], steps=steps, record=record, X_eval=Z,
                                         alpha=alpha, linear=True)
@@ -189,7 +187,7 @@ def output_scale(
     big = a >= 1
     def slope(v):  # over α ≥ 1 where the value is positive (a tiny net may flip no pattern at all)
         ok = big & (v > 0)
-        return loglog_slope(a[ok], v[ok]) if ok.sum() >= 2 else float("nan")
+        return loglog_slope(a[ok], v[ok])  # NaN below two points
 
     result.update(alphas=a, m=m, count=count, steps=steps, slope_kernel=slope(result["kernel_change"]),
                   slope_distance=slope(result["distance"]))
@@ -228,7 +226,7 @@ def batched_speedup(*, m: int, count: int, steps: int = 50, depth: int | None = 
     ens, warm = build(), build()
     modules = [ens.module(e) for e in range(count)]
     Xt, yt = torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y, dtype=torch.float32)
-    with few_threads(count * n * m * (m if depth else 2), "cpu"):
+    with few_threads(count * n * m * (m if depth else 2)):
         # warm-up: the first calls pay once for torch's lazy set-up (seconds for the deep net), not timed
         en.train_ensemble(warm, X, y, eta=eta, steps=2, record=[2])
         loop_train([warm.module(0)], Xt, yt, eta=eta, steps=2)

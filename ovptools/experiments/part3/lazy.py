@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..._device import resolve_device
+from ..._device import few_threads, resolve_device
 from ..._validate import (
     as_array,
     check_count,
@@ -17,7 +17,8 @@ from ...data import min_separation, separated_data
 from ...kernels import empirical_ntk, relu_ntk_infinite
 from ...models import deep_relu_forward, init_deep
 from ...train.nets import train_deep
-from .common import batched_logistic_sgd, few_threads, loglog_slope
+from ..common import loglog_slope
+from .common import batched_logistic_sgd
 
 
 def deep_lazy_training(
@@ -58,7 +59,7 @@ def deep_lazy_training(
     keys = ("train_accuracy", "loss", "relative_change", "absolute_change", "spectral_change", "pattern_change",
             "ntk_change", "eta")
     per: dict[str, list] = {k: [] for k in keys}
-    with few_threads(n * max(widths) ** 2, device):
+    with few_threads(n * max(widths) ** 2):
         for s in range(seeds):
             base = seed + 100 * s
             X, y = separated_data(n, d, phi=phi, seed=base)
@@ -153,7 +154,7 @@ def accuracy_grid(
     ys = torch.as_tensor(y, **on).expand(seeds, n)
     acc = np.zeros((len(depths), len(widths), seeds))
     loss, out0, out1 = np.zeros_like(acc), np.zeros_like(acc), np.zeros_like(acc)
-    with few_threads(seeds * n * max(widths) ** 2, device):
+    with few_threads(seeds * n * max(widths) ** 2):
         for a, L in enumerate(depths):
             lam_max = float(np.linalg.eigvalsh(relu_ntk_infinite(X, L))[-1])
             for b, m in enumerate(widths):

@@ -7,7 +7,7 @@ import time
 import numpy as np
 import torch
 
-from ..._device import resolve_device
+from ..._device import few_threads, resolve_device
 from ..._validate import (
     as_tensor,
     check_count,
@@ -17,7 +17,7 @@ from ..._validate import (
 )
 from ...data import digits
 from ...train.engine import descend
-from .practical import PracticalNet, few_threads, mlp_parameter_count
+from .practical import PracticalNet, mlp_parameter_count
 
 
 class SquareLossProblem:
@@ -109,7 +109,7 @@ def digits_memorization(
     dev = resolve_device(device, torch.float32)
     out: dict = {}
     for name, lab in labels.items():
-        with few_threads(0, dev):
+        with few_threads():
             out[name] = _digits_run(Xtr, Xte, yte, lab, width, depth, steps, momentum, activation, seed, dev, name)
     out.update(p=mlp_parameter_count(64, (width,) * depth, 10), n_times_m_y=10 * n_train, n_train=n_train,
                n_test=n_test, width=width, depth=depth, device=str(dev))

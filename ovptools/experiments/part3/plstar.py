@@ -10,7 +10,7 @@ import time
 import numpy as np
 import torch
 
-from ..._device import resolve_device
+from ..._device import few_threads, resolve_device
 from ..._validate import (
     check_count,
     check_positive,
@@ -18,9 +18,10 @@ from ..._validate import (
     rng,
 )
 from ...data import sphere
+from ...objectives import fitted_rate
 from ...train.engine import descend
 from .memorization import SquareLossProblem
-from .practical import PracticalNet, fit_gauss_newton, flat_jacobian, mlp_parameter_count, on_one_thread
+from .practical import PracticalNet, fit_gauss_newton, flat_jacobian, mlp_parameter_count
 
 
 def _regression_task(n: int, d: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -29,7 +30,7 @@ def _regression_task(n: int, d: int, seed: int) -> tuple[torch.Tensor, torch.Ten
             torch.from_numpy(rng(seed + 7).uniform(-1.0, 1.0, size=n)))
 
 
-@on_one_thread
+@few_threads()  # tiny products: on a shared 2-core machine two waiting threads ran 3x slower
 def hessian_at_minimum(
     *,
     n: int = 20,
@@ -130,7 +131,7 @@ def _kernel_records(net: PracticalNet, X: torch.Tensor) -> dict:
     }
 
 
-@on_one_thread
+@few_threads()
 def pl_star_along_run(
     widths=(16, 64, 256),
     *,
@@ -189,7 +190,7 @@ def _kernel_matrix(net: PracticalNet, X: torch.Tensor) -> torch.Tensor:
     return J @ J.T
 
 
-@on_one_thread
+@few_threads()
 def condition_number_speed(
     dims=(4, 6, 10, 20),
     *,
@@ -229,7 +230,7 @@ def condition_number_speed(
         above = np.flatnonzero(run.loss > 1e-20 * run.loss[0])  # float64 round-off below that
         end = int(above.max())
         tail = np.arange(end // 2, end + 1)
-        fitted = float(np.exp(np.polyfit(tail, np.log(run.loss[tail]), 1)[0]))
+        fitted = fitted_rate(run.loss[tail])
         lam_T = torch.linalg.eigvalsh(_kernel_matrix(net, X))
         out["kappa_final"].append(float(lam_T[-1] / lam_T[0]))
         out["predicted_rate_final"].append(float((1 - lam_T[0] / lam[-1]) ** 2))

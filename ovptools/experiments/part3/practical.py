@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..._device import resolve_device
+from ..._device import few_threads, resolve_device
 from ..._validate import (
     check_choice,
     check_count,
@@ -19,23 +19,9 @@ from ..._validate import (
     rng,
 )
 from ...data import sphere
-from .common import few_threads, loglog_slope
+from ..common import loglog_slope
 
 _ACTIVATIONS = {"tanh": torch.tanh, "softplus": torch.nn.functional.softplus}
-
-
-def on_one_thread(fn):
-    """Decorator: run ``fn`` on one torch thread on the CPU (:func:`few_threads` with no work to share), for
-    its ``device`` keyword: this section's products are tiny, and on a shared 2-core machine two waiting
-    threads made the digits run 3× slower in CPU time."""
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        with few_threads(0, kwargs.get("device", "auto")):
-            return fn(*args, **kwargs)
-
-    return wrapper
 
 
 def _widths(widths, name: str = "widths") -> tuple[int, ...]:
@@ -247,7 +233,7 @@ def min_interpolating_width(
     found = {"m_star": np.zeros(shape, dtype=int), "m_bisect": np.zeros(shape, dtype=int), "below": np.zeros(shape),
              "monotone": np.zeros(shape, dtype=bool), "scan": [[] for _ in ns],
              "device": resolve_device(device, torch.float64)}
-    with few_threads(0, found["device"]):
+    with few_threads():
         _search_widths(ns, d, m_y, seeds, seed, iters, tol, activation, m_count, found)
     m_star = found["m_star"]
     p_star = np.array([[mlp_parameter_count(d, (int(m),), m_y) for m in row] for row in m_star])

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..._device import resolve_device
+from ..._device import few_threads, resolve_device
 from ..._validate import (
     ArrayLike,
     as_tensor,
@@ -22,7 +22,7 @@ from ..._validate import (
 from ...data import separated_data
 from ...kernels import empirical_ntk
 from ...models import DeepReLUNet, init_deep, relu
-from .common import batched_logistic_sgd, few_threads
+from .common import batched_logistic_sgd
 
 
 class ResidualReLUNet(nn.Module):
@@ -114,7 +114,7 @@ def plain_vs_residual(
     ys = torch.as_tensor(np.stack([y for _, y in data]), **on)
     y_np = ys.cpu().numpy()
     results = []
-    with few_threads(seeds * n * m * m, device):
+    with few_threads(seeds * n * m * m):
         for L in depths:
             inits = [init_deep(d, m, L, seed=seed + s + L) for s in range(seeds)]
             Ws = [torch.as_tensor(np.stack([W[layer] for W, _ in inits]), **on) for layer in range(L)]
@@ -193,7 +193,7 @@ def ntk_timing(
     sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
     times, kernels = {}, {}
     methods = (("layerwise", lambda: empirical_ntk(Wt, vt, Xt)), ("torch_func", lambda: tangent_kernel(net, Xt)))
-    with few_threads(Xt.shape[0] * max(W.shape[1] for W in Wt) ** 2, dev):
+    with few_threads(Xt.shape[0] * max(W.shape[1] for W in Wt) ** 2):
         for name, fn in methods:
             best = math.inf
             for _ in range(repeats):

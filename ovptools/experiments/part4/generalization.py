@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..._device import few_threads
 from ..._validate import check_count, check_positive, rng
 from .common import labelled_data
 from .margins import hard_margin_svm, support_groups
@@ -94,7 +95,6 @@ def two_layer_margin_run(
         X_test, y_test = labelled_data(X_test, y_test)
         if X_test.shape[1] != X.shape[1]:
             raise ValueError(f"X_test: expected {X.shape[1]} columns like X, got shape {X_test.shape}")
-    from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
     n = len(X)
     g = rng(seed)
@@ -105,7 +105,7 @@ def two_layer_margin_run(
     keys = ("step", "loss", "train_error", "test_error", "margin", "raw_margin", "frob_product", "capacity")
     out: dict[str, list] = {k: [] for k in (*keys, "margin_all", "smoothed_all")}
     # small products: BLAS threads only contend for the cores; a diverging step is caught on the next step
-    with threadpool_limits(limits=1, user_api="blas"), np.errstate(over="ignore", invalid="ignore"):
+    with few_threads(blas=True), np.errstate(over="ignore", invalid="ignore"):
         _two_layer_gd(X, y, W, a, eta, steps, rec, out, X_test, y_test)
     res = {k: np.array(v) for k, v in out.items() if not k.endswith("_all")}
     res["margin_all"], res["smoothed_all"] = np.array(out["margin_all"]), np.array(out["smoothed_all"])

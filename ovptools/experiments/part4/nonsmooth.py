@@ -8,8 +8,9 @@ import math
 import numpy as np
 import torch
 
+from ..._device import few_threads
 from ..._validate import check_count, check_positive
-from .common import loglog_slope, one_thread
+from ..common import loglog_slope
 
 # ---- Lecture 9: kinks under automatic differentiation, and the stochastic subgradient method ------------
 
@@ -126,7 +127,7 @@ def _digit_net_grads(params: dict, images: torch.Tensor, labels: torch.Tensor, s
     return dict(zip(params, grads)), z1.detach(), z2.detach(), ties
 
 
-@one_thread()
+@few_threads(blas=True)
 def kink_gradients(*, channels: int = 8, images: int = 512, seed: int = 0) -> dict:
     r"""Do the kinks met on integer-pixel digits change the gradient with respect to the parameters?
 
@@ -174,7 +175,7 @@ def kink_gradients(*, channels: int = 8, images: int = 512, seed: int = 0) -> di
     return out
 
 
-@one_thread()
+@few_threads(blas=True)
 def kink_frequency(*, channels: int = 8, seed: int = 0) -> dict:
     r"""How often a network meets an exact kink, on scikit-learn's 8×8 digits with their integer pixels
     (0–16), against Gaussian inputs of the same shape.
@@ -206,7 +207,7 @@ def kink_frequency(*, channels: int = 8, seed: int = 0) -> dict:
             "zero_pixels_gaussian": zg, "conv_zero_gaussian": cg, "pool_ties_gaussian": pg}
 
 
-@one_thread()
+@few_threads(blas=True)
 def subgradient_l1_regression(
     budgets=(100, 300, 1000, 3000, 10000), *, n: int = 200, d: int = 10, outliers: float = 0.2, runs: int = 20,
     seed: int = 0,
