@@ -3,7 +3,11 @@ over-parameterized networks. The names below are the public API used by the note
 
 Layout
     ``data``, ``models``, ``kernels``, ``autodiff``, ``objectives`` — the objects of the course;
-    ``train`` — one training loop (a problem's loss and step, plus recorders) returning a ``Run``;
+    ``train`` — one training loop (a problem's loss and step, plus recorders) returning a ``Run``,
+    every problem class in ``train.problems``; the loops kept outside it advance many runs in one
+    batched product (``ensembles.train_ensemble``, Part III's ``batched_logistic_sgd``, Part IV's
+    random saddle starts) or are the algorithm an experiment studies (perturbed GD, subgradient
+    steps, Adam), and say so in their docstrings;
     ``experiments.part1`` … — the lectures' experiments, returning data; ``widgets`` — live demos;
     ``course`` — the course tooling (instructor CLI, ``ovp-check``, grading helpers, nbgrader
     preprocessors), apart: nothing in the science imports it, so ``import ovptools`` loads

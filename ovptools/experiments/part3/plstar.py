@@ -20,7 +20,7 @@ from ..._validate import (
 from ...data import sphere
 from ...objectives import fitted_rate
 from ...train.engine import descend
-from .memorization import SquareLossProblem
+from ...train.problems import FlatSquareLossProblem
 from .practical import PracticalNet, fit_gauss_newton, flat_jacobian, mlp_parameter_count
 
 
@@ -77,7 +77,7 @@ def hessian_at_minimum(
         if p <= n:
             raise ValueError(f"width: expected p = {p} parameters > n = {n} (over-parameterized), got width {m}")
         res = fit_gauss_newton(net, X, y, iters=200, tol=1e-12)
-        prob = SquareLossProblem(net, X, y, eta=1.0)
+        prob = FlatSquareLossProblem(net, X, y, eta=1.0)
         theta = net.theta.detach().clone()
         start = time.perf_counter()
         H = jacrev(jacrev(prob.objective))(theta)  # reverse over reverse (forward mode warns under torch.jit)
@@ -165,7 +165,7 @@ def pl_star_along_run(
         net = PracticalNet(d, (m,), 1, seed=seed + 1, device=dev)
         lam = torch.linalg.eigvalsh(_kernel_matrix(net, X))
         mu0, beta = float(lam[0]), float(lam[-1])
-        prob = SquareLossProblem(net, X, y, eta=1.0 / beta)
+        prob = FlatSquareLossProblem(net, X, y, eta=1.0 / beta)
         run = descend(prob, steps=steps, recorders=_kernel_records(net, X), record_every=record_every,
                        desc=f"GD (m = {m})")
         loss = run.loss[run.steps]
@@ -225,7 +225,7 @@ def condition_number_speed(
         net = PracticalNet(dd, (width,), 1, seed=seed + 1, device=dev)
         lam = torch.linalg.eigvalsh(_kernel_matrix(net, X))
         kappa = float(lam[-1] / lam[0])
-        prob = SquareLossProblem(net, X, y, eta=1.0 / float(lam[-1]))
+        prob = FlatSquareLossProblem(net, X, y, eta=1.0 / float(lam[-1]))
         run = descend(prob, steps=steps, desc=f"GD (d = {dd})")
         above = np.flatnonzero(run.loss > 1e-20 * run.loss[0])  # float64 round-off below that
         end = int(above.max())

@@ -75,13 +75,13 @@ class PracticalNet(nn.Module):
         self.theta = nn.Parameter(theta)
         self.m_y = m_y
 
-    def apply(self, theta: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
+    def forward_at(self, theta: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
         """The net's outputs at parameters ``theta`` (a flat vector), for inputs ``X`` (n×d)."""
         out = _mlp(theta, X, self.shapes, _ACTIVATIONS[self.activation])
         return out[:, 0] if self.m_y == 1 else out
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        return self.apply(self.theta, X)
+        return self.forward_at(self.theta, X)
 
 
 def flat_jacobian(net: PracticalNet, theta: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
@@ -90,7 +90,7 @@ def flat_jacobian(net: PracticalNet, theta: torch.Tensor, X: torch.Tensor) -> to
     if len(net.shapes) != 2:
         from torch.func import jacrev
 
-        return jacrev(lambda t: net.apply(t, X).reshape(-1))(theta)
+        return jacrev(lambda t: net.forward_at(t, X).reshape(-1))(theta)
     (m, d), (m_y, _) = net.shapes
     W1, b1 = theta[: m * d].reshape(m, d), theta[m * d : m * (d + 1)]
     W2 = theta[m * (d + 1) : m * (d + 1 + m_y)].reshape(m_y, m)
@@ -117,7 +117,7 @@ def fit_gauss_newton(net: PracticalNet, X: torch.Tensor, Y: torch.Tensor, *, ite
     the net's current θ; returns the final relative residual ‖F(θ) − Y‖/‖Y‖ (θ is updated)."""
     theta, y = net.theta.detach().clone(), Y.reshape(-1)
     scale = float(torch.linalg.vector_norm(y))
-    r = net.apply(theta, X).reshape(-1) - y
+    r = net.forward_at(theta, X).reshape(-1) - y
     cost, lam = float(r @ r), 1e-3
     history: list[float] = []
     eye = torch.eye(y.numel(), dtype=theta.dtype, device=theta.device)
@@ -129,7 +129,7 @@ def fit_gauss_newton(net: PracticalNet, X: torch.Tensor, Y: torch.Tensor, *, ite
         shift = lam * float(torch.diagonal(K).mean())
         step = J.T @ torch.linalg.solve(K + shift * eye, r)
         new = theta - step
-        r_new = net.apply(new, X).reshape(-1) - y
+        r_new = net.forward_at(new, X).reshape(-1) - y
         c_new = float(r_new @ r_new)
         if math.isfinite(c_new) and c_new < cost:
             theta, r, cost, lam = new, r_new, c_new, max(lam / 3, 1e-12)
