@@ -120,12 +120,12 @@ if TYPE_CHECKING:  # the one list of the public names: imported eagerly by type 
     from .function_space import gp_moments, kernel_regression, kernel_trajectory, limit_kernels  # noqa: F401
     from .kernels import (  # noqa: F401
         eigen_projections,
-        empirical_ntk,
         gram_empirical,
         gram_infinite,
         lambda_min,
-        relu_nngp,
-        relu_ntk_infinite,
+        nngp_infinite,
+        ntk_empirical,
+        ntk_infinite,
     )
     from .models import (  # noqa: F401
         DeepReLUNet,

@@ -25,30 +25,68 @@ def _trainable(model: nn.Module) -> dict[str, torch.Tensor]:
     return params
 
 
-def jacobian(model: nn.Module, X: ArrayLike) -> torch.Tensor:
-    r"""Jacobian J ∈ R^{n×p} of a scalar-output model's predictions w.r.t. all its trainable
-    parameters (flattened and concatenated in ``named_parameters`` order), via ``torch.func``.
-    A model whose output has shape (n, 1) counts as scalar-output."""
+def jacobian(model: nn.Module, X: ArrayLike, *, at: torch.Tensor | None = None) -> torch.Tensor:
+    r"""The Jacobian of a model's outputs with respect to all its trainable parameters (flattened and
+    concatenated in ``named_parameters`` order), via ``torch.func``: the package's one Jacobian.
+
+    A model with k outputs per sample (shape (n,), (n, 1) or (n, k)) gives J ∈ R^{(n·k)×p}, row i·k + j
+    being output j of sample i. ``at``: a flat vector of the p parameters at which to evaluate J
+    (default: the model's own values; the model is not changed).
+    """
     from torch.func import functional_call, jacrev, vmap
 
     params = _trainable(model)
     ref = next(iter(params.values()))
+    if at is not None:
+        flat = as_tensor(at, "at", ndim=1, dtype=ref.dtype, device=ref.device)
+        p = sum(t.numel() for t in params.values())
+        if flat.numel() != p:
+            raise ValueError(f"at: expected the model's {p} trainable parameters, got {flat.numel()}")
+        sizes = [t.numel() for t in params.values()]
+        params = {k: c.reshape(t.shape) for (k, t), c in zip(params.items(), torch.split(flat, sizes))}
     Xt = as_tensor(X, "X", ndim=2, dtype=ref.dtype, device=ref.device)
     buffers = dict(model.named_buffers())
 
     def f(p: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
-        out = functional_call(model, (p, buffers), (x[None],))
-        if out.numel() != 1:
-            raise ValueError(f"model: expected a scalar output per sample, got shape {tuple(out.shape)}")
-        return out.reshape(())
+        return functional_call(model, (p, buffers), (x[None],)).reshape(-1)
 
     jac = vmap(jacrev(f), (None, 0))(params, Xt)
-    return torch.cat([j.reshape(Xt.shape[0], -1) for j in jac.values()], dim=1)
+    k = next(iter(jac.values())).shape[1]
+    return torch.cat([j.reshape(Xt.shape[0] * k, -1) for j in jac.values()], dim=1)
 
 
 def tangent_kernel(model: nn.Module, X: ArrayLike) -> torch.Tensor:
-    r"""Tangent kernel K = J Jᵀ (n×n) of any scalar-output torch model (generic, via
-    :func:`jacobian`); use :func:`ovptools.empirical_ntk` for deep ReLU MLPs, which is much faster."""
+    r"""The tangent kernel K = J Jᵀ of a torch model over all its trainable parameters (n×n, or
+    (n·k)×(n·k) for k outputs per sample, ordered as :func:`jacobian`'s rows): the one entry point.
+
+    It takes the fastest exact path: the layer-wise formulas for :class:`ovptools.TwoLayerNet`
+    (:math:`(XX^\top)\circ(S\,\mathrm{diag}(a^2)S^\top)/m`, i.e. :func:`ovptools.gram_empirical` when
+    a_r = ±1, plus σσᵀ/m when ``a`` is trained) and :class:`ovptools.DeepReLUNet`
+    (:func:`ovptools.ntk_empirical`); a model's own ``layerwise_ntk(X)`` method when it has one (the
+    residual net of Lecture 7, Lecture 8's flat-parameter net); otherwise J Jᵀ with J from
+    :func:`jacobian`. Every path gives J Jᵀ up to round-off, σ'(0) = 1 included.
+    """
+    from .kernels import gram_empirical, ntk_empirical
+    from .models import DeepReLUNet, TwoLayerNet, relu
+
+    _trainable(model)  # a torch module with trainable parameters
+    if isinstance(model, TwoLayerNet) and model.W.requires_grad:
+        W, a = model.W.detach(), model.a.detach()
+        Xt = as_tensor(X, "X", ndim=2, dtype=W.dtype, device=W.device)
+        if bool((a.abs() == 1).all()):
+            K = gram_empirical(W, Xt)
+        else:
+            S = (Xt @ W.T >= 0).to(W.dtype)
+            K = (Xt @ Xt.T) * ((S * a**2) @ S.T) / W.shape[0]
+        if model.a.requires_grad:
+            H = relu(Xt @ W.T)
+            K = K + H @ H.T / W.shape[0]
+        return K
+    if isinstance(model, DeepReLUNet) and all(W.requires_grad for W in model.Ws):
+        return ntk_empirical([W.detach() for W in model.Ws], model.v.detach(), X,
+                             train_v=bool(model.v.requires_grad))
+    if callable(getattr(model, "layerwise_ntk", None)):
+        return model.layerwise_ntk(X)
     J = jacobian(model, X)
     return J @ J.T
 

@@ -79,9 +79,9 @@ def arccos_kernels(rho: torch.Tensor, depth: int | None = None) -> tuple[torch.T
     r"""The ReLU nets' infinite-width kernels from a matrix of cosines ρ (entries in [−1, 1]; any shape, so
     cross-kernels between two sets of unit rows too). Returns ``(nngp, ntk)``:
 
-    - ``depth=None``, the two-layer net: K₁ = (√(1−ρ²) + (π − arccos ρ)ρ)/(2π) (:func:`relu_nngp`) and
+    - ``depth=None``, the two-layer net: K₁ = (√(1−ρ²) + (π − arccos ρ)ρ)/(2π) (:func:`nngp_infinite`) and
       H∞ = ρ(π − arccos ρ)/(2π) (:func:`gram_infinite`);
-    - ``depth=L``, the deep net: Σ⁽ᴸ⁾ and Θ_L of the recursion in :func:`relu_ntk_infinite`.
+    - ``depth=L``, the deep net: Σ⁽ᴸ⁾ and Θ_L of the recursion in :func:`ntk_infinite`.
     """
     if depth is None:
         angle = torch.arccos(rho)
@@ -113,7 +113,7 @@ def gram_infinite(X: ArrayLike) -> ArrayLike:
     return like(arccos_kernels(_cosines(Xt))[1], X)
 
 
-def relu_nngp(X: ArrayLike) -> ArrayLike:
+def nngp_infinite(X: ArrayLike) -> ArrayLike:
     r"""ReLU NNGP kernel (arc-cosine kernel of degree 1, Cho & Saul), unit-norm rows:
 
     .. math:: K_1(x_i, x_j) = \mathbb{E}_{w\sim N(0,I)}[\sigma(w^\top x_i)\sigma(w^\top x_j)]
@@ -126,7 +126,7 @@ def relu_nngp(X: ArrayLike) -> ArrayLike:
     return like(arccos_kernels(_cosines(Xt))[0], X)
 
 
-def relu_ntk_infinite(X: ArrayLike, depth: int) -> ArrayLike:
+def ntk_infinite(X: ArrayLike, depth: int) -> ArrayLike:
     r"""Infinite-width NTK of the deep ReLU net of :func:`ovptools.init_deep` (all W_l trained,
     v fixed), by the arc-cosine recursion (Jacot et al.; Arora et al. 2019), unit-norm rows.
 
@@ -187,7 +187,7 @@ def eigen_projections(H: ArrayLike, y: ArrayLike) -> tuple[ArrayLike, ArrayLike]
     return like(lam, H), like(proj, H)
 
 
-def empirical_ntk(
+def ntk_empirical(
     Ws: Sequence[ArrayLike], v: ArrayLike, X: ArrayLike, *, train_v: bool = False
 ) -> ArrayLike:
     r"""Empirical NTK K = J Jᵀ (n×n) of the deep ReLU net, over all weight matrices, computed
@@ -221,9 +221,9 @@ def empirical_ntk(
 __all__ = [
     "gram_empirical",
     "gram_infinite",
-    "relu_nngp",
-    "relu_ntk_infinite",
+    "nngp_infinite",
+    "ntk_infinite",
     "lambda_min",
     "eigen_projections",
-    "empirical_ntk",
+    "ntk_empirical",
 ]

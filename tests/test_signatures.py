@@ -62,7 +62,6 @@ EVALUATED = {
     "ovptools.models.deep_relu_forward",
     "ovptools.kernels.gram_empirical",
     "ovptools.kernels.ntk_empirical",
-    "ovptools.kernels.empirical_ntk",  # (the name before the tangent kernels' one naming scheme)
     "ovptools.objectives.logistic_loss",
     "ovptools.objectives.logistic_grad",
     "ovptools.experiments.part1.sgd.cauchy_regression",

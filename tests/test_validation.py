@@ -31,9 +31,9 @@ NAN_X[1, 1] = np.nan
         (lambda: ov.gram_empirical("W", X), r"W: expected a numpy array or torch tensor, got str"),
         (lambda: ov.gram_empirical(np.array([["a"]]), X), r"W: expected a numeric array"),
         (lambda: ov.gram_infinite(2 * X), r"X: the formula assumes unit-norm rows"),
-        (lambda: ov.relu_nngp(2 * X), r"X: the formula assumes unit-norm rows"),
-        (lambda: ov.relu_ntk_infinite(2 * X, 2), r"X: the formula assumes unit-norm rows"),
-        (lambda: ov.relu_ntk_infinite(X, 0), r"depth: expected an integer >= 1"),
+        (lambda: ov.nngp_infinite(2 * X), r"X: the formula assumes unit-norm rows"),
+        (lambda: ov.ntk_infinite(2 * X, 2), r"X: the formula assumes unit-norm rows"),
+        (lambda: ov.ntk_infinite(X, 0), r"depth: expected an integer >= 1"),
         (lambda: ov.lambda_min(np.ones((2, 3))), r"H: expected a square matrix"),
         (lambda: ov.lambda_min(np.array([[1.0, 2.0], [0.0, 1.0]])), r"H: expected a symmetric matrix"),
         (lambda: ov.eigen_projections(np.eye(5), np.ones(4)), r"y: expected 5 rows to match H"),
@@ -43,7 +43,7 @@ NAN_X[1, 1] = np.nan
         (lambda: ov.deep_relu_forward([Ws[0], Ws[1][:3]], v, X), r"Ws\[1\]: expected 4 rows"),
         (lambda: ov.deep_relu_forward(Ws, v[:2], X), r"v: expected length 4"),
         (lambda: ov.deep_relu_forward([], v, X), r"Ws: expected a non-empty list"),
-        (lambda: ov.empirical_ntk(Ws[0], v, X), r"Ws: expected a non-empty list"),
+        (lambda: ov.ntk_empirical(Ws[0], v, X), r"Ws: expected a non-empty list"),
         (lambda: ov.train_two_layer(X, y[:4], W, a, eta=0.1, steps=1), r"y: expected 5 rows to match X"),
         (lambda: ov.train_two_layer(X, y, W, a, eta=-0.1, steps=1), r"eta: expected a finite number > 0"),
         (lambda: ov.train_two_layer(X, y, W, a, eta=float("nan"), steps=1), r"eta: expected a finite number > 0"),
@@ -131,7 +131,7 @@ def test_relu_derivative_at_zero_is_one_in_every_model():
     np.testing.assert_allclose(ov.gram_empirical(Wt, Xi), K, atol=1e-15)
     deep = [Wt.T.copy(), np.eye(3)]
     K = ov.tangent_kernel(ov.DeepReLUNet(deep, at), Xi).numpy()
-    np.testing.assert_allclose(ov.empirical_ntk(deep, at, Xi), K, atol=1e-15)
+    np.testing.assert_allclose(ov.ntk_empirical(deep, at, Xi), K, atol=1e-15)
     z = torch.zeros(1, requires_grad=True)
     ov.models.relu(z).sum().backward()
     assert z.grad.item() == 1.0
@@ -217,7 +217,7 @@ def test_numpy_in_numpy_out_torch_in_torch_out():
     assert isinstance(ov.gram_infinite(X), np.ndarray)
     assert isinstance(ov.gram_infinite(torch.as_tensor(X)), torch.Tensor)
     assert isinstance(ov.two_layer_forward(W, a, X), np.ndarray)
-    assert isinstance(ov.empirical_ntk([torch.as_tensor(w) for w in Ws], v, X), torch.Tensor)
+    assert isinstance(ov.ntk_empirical([torch.as_tensor(w) for w in Ws], v, X), torch.Tensor)
 
 
 LOG_X = ov.sphere(6, 3, seed=4)
@@ -322,8 +322,8 @@ def test_public_functions_run_without_float64_on_the_device():
         with pytest.raises(AssertionError, match="float64"):  # the policy does catch float64 work
             torch.ones(2, dtype=torch.float64)
         H = ov.gram_empirical(W32, X32)
-        for out in (H, ov.gram_infinite(X32), ov.relu_nngp(X32), ov.relu_ntk_infinite(X32, 2),
-                    ov.empirical_ntk(Ws32, v32, X32), ov.two_layer_forward(W32, a32, X32),
+        for out in (H, ov.gram_infinite(X32), ov.nngp_infinite(X32), ov.ntk_infinite(X32, 2),
+                    ov.ntk_empirical(Ws32, v32, X32), ov.two_layer_forward(W32, a32, X32),
                     ov.deep_relu_forward(Ws32, v32, X32), ov.tangent_kernel(ov.TwoLayerNet(W32, a32), X32),
                     ov.jacobian(ov.DeepReLUNet(Ws32, v32), X32), *ov.eigen_projections(H, y32),
                     ov.hvp(lambda w: (w**4).sum(), f32([1.0, 2.0]), f32([1.0, 0.0]))):

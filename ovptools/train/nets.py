@@ -85,7 +85,7 @@ def train_deep(
     fraction of (sample, unit) pairs of layer l whose ReLU switched), and with ``track_ntk`` the
     drift ``ntk_change`` = ‖K(k) − K(0)‖_F / ‖K(0)‖_F of the empirical NTK. State: ``Ws0, Ws, v``.
     """
-    from ..kernels import empirical_ntk
+    from ..kernels import ntk_empirical
 
     Wt, vt, Xt = deep_args(Ws0, v, X)
     dtype = Wt[0].dtype if check_dtype(dtype) is None else dtype
@@ -107,9 +107,9 @@ def train_deep(
         "pattern_change": patterns,
     }
     if track_ntk:
-        K0 = empirical_ntk(W_init, net.v, p.X)
+        K0 = ntk_empirical(W_init, net.v, p.X)
         recorders["ntk_change"] = lambda p: float(
-            torch.linalg.norm(empirical_ntk([W.detach() for W in net.Ws], net.v, p.X) - K0) / torch.linalg.norm(K0))
+            torch.linalg.norm(ntk_empirical([W.detach() for W in net.Ws], net.v, p.X) - K0) / torch.linalg.norm(K0))
     run = descend(p, steps=steps, recorders=recorders, record_every=record_every, blowup=blowup,
                   progress=progress, desc="SGD (deep)" if p.B < p.X.shape[0] else "GD (deep)")
     run.state.update(Ws0=[W.cpu().numpy() for W in W_init], Ws=[W.detach().cpu().numpy() for W in net.Ws],

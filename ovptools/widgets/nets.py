@@ -97,12 +97,12 @@ def deep_demo(*, n: int = 32, d: int = 8, steps: int = 40, seed: int = 0, device
 
     from .._device import few_threads
     from ..data import separated_data
-    from ..kernels import relu_ntk_infinite
+    from ..kernels import ntk_infinite
     from ..models import deep_relu_forward, init_deep
     from ..train.nets import train_deep
 
     X, y = separated_data(n, d, phi=0.1, seed=seed)
-    lam_max = {L: float(np.linalg.eigvalsh(relu_ntk_infinite(X, L))[-1]) for L in range(1, 9)}
+    lam_max = {L: float(np.linalg.eigvalsh(ntk_infinite(X, L))[-1]) for L in range(1, 9)}
     m = slider(w.IntSlider, value=128, min=16, max=1024, step=16, description="width m")
     depth = slider(w.IntSlider, value=3, min=1, max=8, description="depth L")
     step = slider(w.FloatSlider, value=1.0, min=0.1, max=3.0, step=0.1, description="step × η₀")

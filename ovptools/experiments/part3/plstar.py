@@ -17,6 +17,7 @@ from ..._validate import (
     check_seed,
     rng,
 )
+from ...autodiff import tangent_kernel
 from ...data import sphere
 from ...objectives import fitted_rate
 from ...train.engine import descend
@@ -120,8 +121,7 @@ def hessian_at_minimum(
 
 def _kernel_records(net: PracticalNet, X: torch.Tensor) -> dict:
     def eig(p) -> list[float]:
-        J = flat_jacobian(net, net.theta.detach(), X)
-        lam = torch.linalg.eigvalsh(J @ J.T)
+        lam = torch.linalg.eigvalsh(tangent_kernel(net, X))
         return [float(lam[0]), float(lam[-1])]
 
     return {
@@ -163,7 +163,7 @@ def pl_star_along_run(
     out: dict = {k: [] for k in (*keys, "mu0", "radius", "final_loss", "eta")}
     for m in widths:
         net = PracticalNet(d, (m,), 1, seed=seed + 1, device=dev)
-        lam = torch.linalg.eigvalsh(_kernel_matrix(net, X))
+        lam = torch.linalg.eigvalsh(tangent_kernel(net, X))
         mu0, beta = float(lam[0]), float(lam[-1])
         prob = FlatSquareLossProblem(net, X, y, eta=1.0 / beta)
         run = descend(prob, steps=steps, recorders=_kernel_records(net, X), record_every=record_every,
@@ -183,11 +183,6 @@ def pl_star_along_run(
                min_pl_over_mu0=res["pl_ratio"].min(axis=1) / res["mu0"],
                min_lambda_over_mu0=res["lambda_min"].min(axis=1) / res["mu0"])
     return res
-
-
-def _kernel_matrix(net: PracticalNet, X: torch.Tensor) -> torch.Tensor:
-    J = flat_jacobian(net, net.theta.detach(), X)
-    return J @ J.T
 
 
 @few_threads()
@@ -223,7 +218,7 @@ def condition_number_speed(
         X, y = _regression_task(n, dd, seed)
         X, y = X.to(dev), y.to(dev)
         net = PracticalNet(dd, (width,), 1, seed=seed + 1, device=dev)
-        lam = torch.linalg.eigvalsh(_kernel_matrix(net, X))
+        lam = torch.linalg.eigvalsh(tangent_kernel(net, X))
         kappa = float(lam[-1] / lam[0])
         prob = FlatSquareLossProblem(net, X, y, eta=1.0 / float(lam[-1]))
         run = descend(prob, steps=steps, desc=f"GD (d = {dd})")
@@ -231,7 +226,7 @@ def condition_number_speed(
         end = int(above.max())
         tail = np.arange(end // 2, end + 1)
         fitted = fitted_rate(run.loss[tail])
-        lam_T = torch.linalg.eigvalsh(_kernel_matrix(net, X))
+        lam_T = torch.linalg.eigvalsh(tangent_kernel(net, X))
         out["kappa_final"].append(float(lam_T[-1] / lam_T[0]))
         out["predicted_rate_final"].append(float((1 - lam_T[0] / lam[-1]) ** 2))
         out["kappa"].append(kappa)

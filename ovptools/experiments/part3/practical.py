@@ -18,6 +18,7 @@ from ..._validate import (
     check_seed,
     rng,
 )
+from ...autodiff import jacobian
 from ...data import sphere
 from ..common import loglog_slope
 
@@ -83,14 +84,18 @@ class PracticalNet(nn.Module):
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         return self.forward_at(self.theta, X)
 
+    def layerwise_ntk(self, X: torch.Tensor) -> torch.Tensor:
+        """The tangent kernel J Jᵀ at the current θ from :func:`flat_jacobian` (:func:`ovptools.tangent_kernel`
+        calls it): (n·m_y)×(n·m_y), rows ordered as the Jacobian's."""
+        J = flat_jacobian(self, self.theta.detach(), X)
+        return J @ J.T
+
 
 def flat_jacobian(net: PracticalNet, theta: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
     """J ∈ R^{(n·m_y)×p}: the Jacobian of the stacked outputs at ``theta`` (row i·m_y + k is
     output k of sample i); written out for one hidden layer, ``torch.func.jacrev`` otherwise."""
     if len(net.shapes) != 2:
-        from torch.func import jacrev
-
-        return jacrev(lambda t: net.forward_at(t, X).reshape(-1))(theta)
+        return jacobian(net, X, at=theta)
     (m, d), (m_y, _) = net.shapes
     W1, b1 = theta[: m * d].reshape(m, d), theta[m * d : m * (d + 1)]
     W2 = theta[m * (d + 1) : m * (d + 1 + m_y)].reshape(m_y, m)

@@ -19,8 +19,9 @@ from ..._validate import (
     check_positive,
     deep_args,
 )
+from ...autodiff import tangent_kernel
 from ...data import separated_data
-from ...kernels import empirical_ntk
+from ...kernels import ntk_empirical
 from ...models import DeepReLUNet, init_deep, relu
 from .common import batched_logistic_sgd
 
@@ -51,27 +52,25 @@ class ResidualReLUNet(nn.Module):
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         return self.hidden(X)[-1] @ self.v
 
-
-def residual_ntk(net: ResidualReLUNet, X: ArrayLike) -> torch.Tensor:
-    r"""Tangent kernel K = J Jᵀ (n×n) of a :class:`ResidualReLUNet` over all W_l, layer by layer as
-    :func:`ovptools.empirical_ntk` does: K = Σ_l (G_l G_lᵀ)∘(h_{l−1}h_{l−1}ᵀ) with G_l = ∂f/∂(h_{l−1}W_l),
-    where ∂f/∂h_{l−1} = ∂f/∂h_l + G_l W_lᵀ for the blocks and G_l = (c/L)·σ'(h_{l−1}W_l)∘∂f/∂h_l."""
-    if not isinstance(net, ResidualReLUNet):
-        raise ValueError(f"net: expected a ResidualReLUNet, got {type(net).__name__}")
-    Ws = [W.detach() for W in net.Ws]
-    Xt = as_tensor(X, "X", ndim=2, dtype=Ws[0].dtype, device=Ws[0].device)
-    with torch.no_grad():
-        hs = [Xt, *net.hidden(Xt)]
-        back = net.v.expand(Xt.shape[0], -1)  # ∂f/∂h_L
-        K = torch.zeros(Xt.shape[0], Xt.shape[0], dtype=Xt.dtype, device=Xt.device)
-        for layer in range(len(Ws) - 1, -1, -1):
-            Z = hs[layer] @ Ws[layer]
-            scale = 1.0 if layer == 0 else net.c / len(Ws)
-            G = scale * (Z >= 0) * back
-            K += (G @ G.T) * (hs[layer] @ hs[layer].T)
-            if layer:
-                back = back + G @ Ws[layer].T
-    return K
+    def layerwise_ntk(self, X: ArrayLike) -> torch.Tensor:
+        r"""Tangent kernel K = J Jᵀ (n×n) over all W_l, layer by layer as :func:`ovptools.ntk_empirical` does
+        (:func:`ovptools.tangent_kernel` calls it): K = Σ_l (G_l G_lᵀ)∘(h_{l−1}h_{l−1}ᵀ) with
+        G_l = ∂f/∂(h_{l−1}W_l), where ∂f/∂h_{l−1} = ∂f/∂h_l + G_l W_lᵀ for the blocks and
+        G_l = (c/L)·σ'(h_{l−1}W_l)∘∂f/∂h_l."""
+        Ws = [W.detach() for W in self.Ws]
+        Xt = as_tensor(X, "X", ndim=2, dtype=Ws[0].dtype, device=Ws[0].device)
+        with torch.no_grad():
+            hs = [Xt, *self.hidden(Xt)]
+            back = self.v.expand(Xt.shape[0], -1)  # ∂f/∂h_L
+            K = torch.zeros(Xt.shape[0], Xt.shape[0], dtype=Xt.dtype, device=Xt.device)
+            for layer in range(len(Ws) - 1, -1, -1):
+                Z = hs[layer] @ Ws[layer]
+                scale = 1.0 if layer == 0 else self.c / len(Ws)
+                G = scale * (Z >= 0) * back
+                K += (G @ G.T) * (hs[layer] @ hs[layer].T)
+                if layer:
+                    back = back + G @ Ws[layer].T
+        return K
 
 
 def plain_vs_residual(
@@ -122,9 +121,9 @@ def plain_vs_residual(
             spectra: dict[str, list] = {"plain": [], "residual": []}
             for s in range(seeds):
                 Wt = [W[s] for W in Ws]
-                spectra["plain"].append(torch.linalg.eigvalsh(empirical_ntk(Wt, v[s], Xs[s]).double()).cpu().numpy())
+                spectra["plain"].append(torch.linalg.eigvalsh(ntk_empirical(Wt, v[s], Xs[s]).double()).cpu().numpy())
                 res_net = ResidualReLUNet(Wt, v[s], c=c)
-                spectra["residual"].append(torch.linalg.eigvalsh(residual_ntk(res_net, Xs[s]).double()).cpu().numpy())
+                spectra["residual"].append(torch.linalg.eigvalsh(tangent_kernel(res_net, Xs[s]).double()).cpu().numpy())
             lam_max = {k: np.array([e[-1] for e in es]) for k, es in spectra.items()}
             cond = {k: np.array([e[-1] / e[0] for e in es]) for k, es in spectra.items()}
             eta = {k: 1.0 / lam for k, lam in lam_max.items()}
@@ -178,7 +177,7 @@ def du_lee_lambda0(lam_min: float, depth: int, c: float = 1.0) -> float:
 def ntk_timing(
     Ws: Sequence[ArrayLike], v: ArrayLike, X: ArrayLike, *, repeats: int = 3, device: str | torch.device = "auto"
 ) -> dict:
-    r"""Seconds to compute the deep net's empirical NTK layer by layer (:func:`ovptools.empirical_ntk`)
+    r"""Seconds to compute the deep net's empirical NTK layer by layer (:func:`ovptools.ntk_empirical`)
     and by ``torch.func`` (:func:`ovptools.autodiff.tangent_kernel`, which forms the n×p Jacobian),
     best of ``repeats``, on ``device`` in the weights' dtype (on one CPU thread for lecture sizes, as the
     training runs); returns both, their ``ratio`` (torch.func / layer-wise) and the largest relative
@@ -192,7 +191,7 @@ def ntk_timing(
     net = DeepReLUNet(Wt, vt)
     sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
     times, kernels = {}, {}
-    methods = (("layerwise", lambda: empirical_ntk(Wt, vt, Xt)), ("torch_func", lambda: tangent_kernel(net, Xt)))
+    methods = (("layerwise", lambda: ntk_empirical(Wt, vt, Xt)), ("torch_func", lambda: tangent_kernel(net, Xt)))
     with few_threads(Xt.shape[0] * max(W.shape[1] for W in Wt) ** 2):
         for name, fn in methods:
             best = math.inf
