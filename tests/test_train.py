@@ -78,8 +78,11 @@ def test_weights_move_less_as_width_grows(problem):
 def test_divergence_names_step_and_iteration(problem):
     X, y, lam_max = problem
     W, a = ov.init_two_layer(20, 256, seed=6)
-    with pytest.raises(ov.DivergenceError, match=r"iteration \d+ with step size eta = .*stable only for eta <"):
+    with pytest.raises(ov.DivergenceError, match=r"iteration \d+ with step size eta = .*stable only for eta <") as err:
         ov.train_two_layer(X, y, W, a, eta=20 / lam_max, steps=200, track_gram=False)
+    # code reads the attributes, never the message
+    assert err.value.eta == pytest.approx(20 / lam_max) and err.value.run is None
+    assert 1 <= err.value.iteration <= 200 and f"iteration {err.value.iteration} " in str(err.value)
 
 
 def test_deep_gd_and_sgd_reduce_the_loss_and_record_per_layer(device):
@@ -117,8 +120,9 @@ def test_deep_logistic_loss():
 def test_deep_divergence():
     X, y = ov.sphere(16, 5, seed=0), ov.gaussian_labels(16, seed=1)
     Ws, v = ov.init_deep(5, 256, 3, seed=2)
-    with pytest.raises(ov.DivergenceError, match="step size eta = 10"):
+    with pytest.raises(ov.DivergenceError, match="step size eta = 10") as err:
         ov.train_deep(X, y, Ws, v, eta=10.0, steps=50)
+    assert (err.value.eta, err.value.run) == (10.0, None) and 1 <= err.value.iteration <= 50
 
 
 def test_train_model_tracks_the_tangent_kernel():

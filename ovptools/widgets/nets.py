@@ -66,7 +66,7 @@ def two_layer_demo(*, d: int = 50, steps: int = 100, seed: int = 0, device: str 
                 run = train_two_layer(X, y, W0, a, eta=step, steps=steps, record_every=10, device=device,
                                       dtype=torch.float32, progress=False)
             except DivergenceError as err:  # show it, keep the widget alive
-                run, note = None, f"diverged: {str(err).split(':')[0]}"
+                run, note = None, f"diverged at iteration {err.iteration} with step size eta = {err.eta:g}"
         lam0_line.set_ydata([lam0, lam0])
         half_line.set_ydata([lam0 / 2, lam0 / 2])
         for line in (loss, rate, lam_k):
@@ -127,7 +127,7 @@ def deep_demo(*, n: int = 32, d: int = 8, steps: int = 40, seed: int = 0, device
                 run = train_deep(X, y, Ws, v, eta=eta, steps=steps, loss="logistic", record_every=5, device=device,
                                  dtype=torch.float32, progress=False)
             except DivergenceError as err:  # show it, keep the widget alive
-                run, note = None, f"diverged: {str(err).split(':')[0]}"
+                run, note = None, f"diverged at iteration {err.iteration} with step size eta = {err.eta:g}"
         loss.set_visible(run is not None)
         for j, line in enumerate(layers):
             line.set_visible(run is not None and j < L)
