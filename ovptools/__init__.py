@@ -104,7 +104,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # the one list of the public names: imported eagerly by type checkers, lazily at run time
     from ._device import resolve_device  # noqa: F401
-    from .autodiff import hessian_extremes, hvp, jacobian, tangent_kernel  # noqa: F401
+    from .autodiff import hessian_extremes, hvp, jacobian  # noqa: F401
     from .data import (  # noqa: F401
         digits,
         gaussian_labels,
@@ -126,6 +126,7 @@ if TYPE_CHECKING:  # the one list of the public names: imported eagerly by type 
         nngp_infinite,
         ntk_empirical,
         ntk_infinite,
+        tangent_kernel,
     )
     from .models import (  # noqa: F401
         DeepReLUNet,

@@ -55,42 +55,6 @@ def jacobian(model: nn.Module, X: ArrayLike, *, at: torch.Tensor | None = None) 
     return torch.cat([j.reshape(Xt.shape[0] * k, -1) for j in jac.values()], dim=1)
 
 
-def tangent_kernel(model: nn.Module, X: ArrayLike) -> torch.Tensor:
-    r"""The tangent kernel K = J Jᵀ of a torch model over all its trainable parameters (n×n, or
-    (n·k)×(n·k) for k outputs per sample, ordered as :func:`jacobian`'s rows): the one entry point.
-
-    It takes the fastest exact path: the layer-wise formulas for :class:`ovptools.TwoLayerNet`
-    (:math:`(XX^\top)\circ(S\,\mathrm{diag}(a^2)S^\top)/m`, i.e. :func:`ovptools.gram_empirical` when
-    a_r = ±1, plus σσᵀ/m when ``a`` is trained) and :class:`ovptools.DeepReLUNet`
-    (:func:`ovptools.ntk_empirical`); a model's own ``layerwise_ntk(X)`` method when it has one (the
-    residual net of Lecture 7, Lecture 8's flat-parameter net); otherwise J Jᵀ with J from
-    :func:`jacobian`. Every path gives J Jᵀ up to round-off, σ'(0) = 1 included.
-    """
-    from .kernels import gram_empirical, ntk_empirical
-    from .models import DeepReLUNet, TwoLayerNet, relu
-
-    _trainable(model)  # a torch module with trainable parameters
-    if isinstance(model, TwoLayerNet) and model.W.requires_grad:
-        W, a = model.W.detach(), model.a.detach()
-        Xt = as_tensor(X, "X", ndim=2, dtype=W.dtype, device=W.device)
-        if bool((a.abs() == 1).all()):
-            K = gram_empirical(W, Xt)
-        else:
-            S = (Xt @ W.T >= 0).to(W.dtype)
-            K = (Xt @ Xt.T) * ((S * a**2) @ S.T) / W.shape[0]
-        if model.a.requires_grad:
-            H = relu(Xt @ W.T)
-            K = K + H @ H.T / W.shape[0]
-        return K
-    if isinstance(model, DeepReLUNet) and all(W.requires_grad for W in model.Ws):
-        return ntk_empirical([W.detach() for W in model.Ws], model.v.detach(), X,
-                             train_v=bool(model.v.requires_grad))
-    if callable(getattr(model, "layerwise_ntk", None)):
-        return model.layerwise_ntk(X)
-    J = jacobian(model, X)
-    return J @ J.T
-
-
 def hvp(loss: Callable[[torch.Tensor], torch.Tensor], w: ArrayLike, vec: ArrayLike) -> ArrayLike:
     r"""Hessian-vector product :math:`\nabla^2 L(w)\,v` of a scalar function ``loss`` of a flat
     parameter vector, by differentiating ⟨∇L(w), v⟩ once more (never forms the p×p Hessian).
@@ -185,4 +149,4 @@ def _tridiagonal_eigenvalues(alphas: list[float], betas: list[float]) -> torch.T
     return torch.linalg.eigvalsh(T)
 
 
-__all__ = ["jacobian", "tangent_kernel", "hvp", "hessian_operator", "hessian_extremes", "lanczos"]
+__all__ = ["jacobian", "hvp", "hessian_operator", "hessian_extremes", "lanczos"]

@@ -201,6 +201,11 @@ def ntk_empirical(
     under autograd. Cost O(n²·Σ_l m_l + n·Σ_l m_{l−1}m_l).
     """
     Wt, vt, Xt = deep_args(Ws, v, X)
+    return like(_deep_ntk(Wt, vt, Xt, train_v), Ws[0])
+
+
+def _deep_ntk(Wt: list[torch.Tensor], vt: torch.Tensor, Xt: torch.Tensor, train_v: bool) -> torch.Tensor:
+    """:func:`ntk_empirical` on checked tensors (a torch tensor)."""
     acts, masks = [Xt], []
     for W in Wt:
         Z = acts[-1] @ W
@@ -215,10 +220,52 @@ def ntk_empirical(
         K += (G @ G.T) * (A @ A.T)
         if layer:
             G = (G @ Wt[layer].T) * masks[layer - 1]
-    return like(K, Ws[0])
+    return K
+
+
+def tangent_kernel(model: torch.nn.Module, X: ArrayLike) -> torch.Tensor:
+    r"""The tangent kernel K = J Jᵀ of a torch model over all its trainable parameters (n×n, or
+    (n·k)×(n·k) for k outputs per sample, ordered as :func:`jacobian`'s rows): the one entry point.
+
+    It takes the fastest exact path: the layer-wise formulas for :class:`ovptools.TwoLayerNet`
+    (:math:`(XX^\top)\circ(S\,\mathrm{diag}(a^2)S^\top)/m`, i.e. :func:`ovptools.gram_empirical` when
+    a_r = ±1, plus σσᵀ/m when ``a`` is trained) and :class:`ovptools.DeepReLUNet`
+    (:func:`ovptools.ntk_empirical`); a model's own ``layerwise_ntk(X)`` method when it has one (the
+    residual net of Lecture 7, Lecture 8's flat-parameter net); otherwise J Jᵀ with J from
+    :func:`jacobian`. Every path gives J Jᵀ up to round-off, σ'(0) = 1 included.
+    """
+    from .autodiff import jacobian
+    from .models import DeepReLUNet, TwoLayerNet, relu
+
+    if not isinstance(model, torch.nn.Module) or not any(p.requires_grad for p in model.parameters()):
+        jacobian(model, X)  # raises the message that names ``model``
+    if isinstance(model, TwoLayerNet) and model.W.requires_grad:
+        W, a = model.W.detach(), model.a.detach()
+        Xt = as_tensor(X, "X", ndim=2, dtype=W.dtype, device=W.device)
+        if bool((a.abs() == 1).all()):
+            K = gram_empirical(W, Xt)
+        else:
+            S = (Xt @ W.T >= 0).to(W.dtype)
+            K = (Xt @ Xt.T) * ((S * a**2) @ S.T) / W.shape[0]
+        if model.a.requires_grad:
+            H = relu(Xt @ W.T)
+            K = K + H @ H.T / W.shape[0]
+        return K
+    if isinstance(model, DeepReLUNet) and all(W.requires_grad for W in model.Ws):
+        ref = model.Ws[0]
+        Xt = as_tensor(X, "X", ndim=2, dtype=ref.dtype, device=ref.device)
+        if Xt.shape[1] != ref.shape[0]:
+            raise ValueError(f"X: expected {ref.shape[0]} columns (rows of Ws[0]), got shape {tuple(Xt.shape)}")
+        with torch.no_grad():  # the net's weights were checked when it was built
+            return _deep_ntk(list(model.Ws), model.v, Xt, bool(model.v.requires_grad))
+    if callable(getattr(model, "layerwise_ntk", None)):
+        return model.layerwise_ntk(X)
+    J = jacobian(model, X)
+    return J @ J.T
 
 
 __all__ = [
+    "tangent_kernel",
     "gram_empirical",
     "gram_infinite",
     "nngp_infinite",

@@ -8,7 +8,8 @@ import torch
 
 import ovptools as ov
 import ovptools.experiments.part3 as ex
-from ovptools.autodiff import jacobian, tangent_kernel
+from ovptools.autodiff import jacobian
+from ovptools.kernels import tangent_kernel
 
 
 def test_deep_nets_train_lazily_as_width_grows():

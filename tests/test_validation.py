@@ -378,3 +378,57 @@ def test_loglog_slope_fits_a_power_law():
         loglog_slope(x, -x)
     with pytest.raises(ValueError, match="y: expected 4 values"):
         loglog_slope(x, x[:3])
+
+
+def _count_checks_of(shape, monkeypatch) -> list:
+    """Patch the finite check of ovptools._validate (where every check on the CPU ends, numpy or torch) to
+    record each pass over an array of ``shape``."""
+    import ovptools._validate as validate
+
+    seen = []
+    original = validate._all_finite_array
+
+    def counting(a):
+        if tuple(a.shape) == shape:
+            seen.append(a.dtype)
+        return original(a)
+
+    monkeypatch.setattr(validate, "_all_finite_array", counting)
+    return seen
+
+
+def test_training_checks_its_inputs_once(monkeypatch):
+    # regression: X went through deep_args, ModuleProblem and the kernel recorder at every record
+    X, y = ov.sphere(12, 5, seed=0), ov.gaussian_labels(12, seed=1)
+    Ws, v = ov.init_deep(5, 7, 2, seed=2)
+    seen = _count_checks_of(X.shape, monkeypatch)
+    run = ov.train_deep(X, y, Ws, v, eta=1e-3, steps=6, record_every=1, track_ntk=True, dtype=torch.float32)
+    assert len(run.ntk_change) == 7
+    assert seen == [np.float32]  # once, by the problem, in the training dtype
+    seen_W = _count_checks_of(Ws[1].shape, monkeypatch)
+    ov.train_deep(X, y, Ws, v, eta=1e-3, steps=6, record_every=1, track_ntk=True)
+    assert len(seen_W) == 1  # the hidden layer's weights: once, when the net is built
+
+
+def test_deep_lazy_training_checks_x_once_per_public_call(monkeypatch):
+    import ovptools.experiments.part3 as ex3
+
+    seen = _count_checks_of((10, 4), monkeypatch)
+    ex3.deep_lazy_training(widths=(6, 8), depth=2, n=10, d=4, steps=2, batch_size=5, device="cpu")
+    # the experiment hands X to three doors: ntk_infinite once, then train_deep and deep_relu_forward per width
+    assert len(seen) == 1 + 2 * 2
+
+
+def test_a_checked_tensor_is_checked_again_after_an_in_place_change():
+    from ovptools._validate import as_tensor
+
+    t = as_tensor(np.ones((3, 2)), "X")  # made (and checked) here
+    assert as_tensor(t, "X") is t
+    t[0, 0] = float("nan")
+    with pytest.raises(ValueError, match="X: contains 1 NaN"):
+        as_tensor(t, "X")
+    mine = torch.ones(3, 2)  # a caller's tensor: checked at every door
+    as_tensor(mine, "X")
+    mine.numpy()[1, 1] = float("inf")  # a write torch does not count
+    with pytest.raises(ValueError, match="X: contains 1 NaN or Inf"):
+        as_tensor(mine, "X")

@@ -17,8 +17,8 @@ from ..._validate import (
     check_seed,
     rng,
 )
-from ...autodiff import tangent_kernel
 from ...data import sphere
+from ...kernels import tangent_kernel
 from ...objectives import fitted_rate
 from ...train.engine import descend
 from ...train.problems import FlatSquareLossProblem

@@ -19,9 +19,8 @@ from ..._validate import (
     check_positive,
     deep_args,
 )
-from ...autodiff import tangent_kernel
 from ...data import separated_data
-from ...kernels import ntk_empirical
+from ...kernels import ntk_empirical, tangent_kernel
 from ...models import DeepReLUNet, init_deep, relu
 from .common import batched_logistic_sgd
 
@@ -178,11 +177,15 @@ def ntk_timing(
     Ws: Sequence[ArrayLike], v: ArrayLike, X: ArrayLike, *, repeats: int = 3, device: str | torch.device = "auto"
 ) -> dict:
     r"""Seconds to compute the deep net's empirical NTK layer by layer (:func:`ovptools.ntk_empirical`)
-    and by ``torch.func`` (:func:`ovptools.autodiff.tangent_kernel`, which forms the n×p Jacobian),
+    and by ``torch.func`` (J Jᵀ from :func:`ovptools.jacobian`, which forms the n×p Jacobian),
     best of ``repeats``, on ``device`` in the weights' dtype (on one CPU thread for lecture sizes, as the
     training runs); returns both, their ``ratio`` (torch.func / layer-wise) and the largest relative
     difference of the two kernels."""
-    from ...autodiff import tangent_kernel
+    from ...autodiff import jacobian
+
+    def generic() -> torch.Tensor:
+        J = jacobian(net, Xt)
+        return J @ J.T
 
     repeats = check_count(repeats, "repeats")
     Wt, vt, Xt = deep_args(Ws, v, X)
@@ -191,7 +194,7 @@ def ntk_timing(
     net = DeepReLUNet(Wt, vt)
     sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
     times, kernels = {}, {}
-    methods = (("layerwise", lambda: ntk_empirical(Wt, vt, Xt)), ("torch_func", lambda: tangent_kernel(net, Xt)))
+    methods = (("layerwise", lambda: ntk_empirical(Wt, vt, Xt)), ("torch_func", generic))
     with few_threads(Xt.shape[0] * max(W.shape[1] for W in Wt) ** 2):
         for name, fn in methods:
             best = math.inf
