@@ -432,3 +432,11 @@ def test_a_checked_tensor_is_checked_again_after_an_in_place_change():
     mine.numpy()[1, 1] = float("inf")  # a write torch does not count
     with pytest.raises(ValueError, match="X: contains 1 NaN or Inf"):
         as_tensor(mine, "X")
+
+
+def test_logistic_optimum_checks_the_data_once(monkeypatch):
+    # regression: each Newton step went through the public gradient and its checks again
+    seen = _count_checks_of(LOG_X.shape, monkeypatch)
+    w, f = ov.logistic_optimum(LOG_X, LOG_Y, 0.1, steps=30)
+    assert len(seen) == 1
+    assert f == pytest.approx(ov.logistic_loss(w, LOG_X, LOG_Y, 0.1), rel=1e-15)
