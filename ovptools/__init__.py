@@ -73,7 +73,7 @@ def _public_names() -> dict[str, str]:
 
 
 _WHERE = _public_names()
-__all__ = sorted(_WHERE)
+__all__ = sorted(_WHERE)  # pyright: ignore[reportUnsupportedDunderAll]  (the names of the block below)
 
 
 def _version() -> str:

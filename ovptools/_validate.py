@@ -18,7 +18,7 @@ optimizers, the training engine) load without it.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
@@ -242,6 +242,10 @@ def like(out: Any, ref: Any) -> ArrayLike:
     return out.detach().cpu().numpy()
 
 
+@overload
+def two_layer_args(W: Any, a: Any, X: None = None) -> tuple[torch.Tensor, torch.Tensor, None]: ...
+@overload
+def two_layer_args(W: Any, a: Any, X: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]: ...
 def two_layer_args(W: Any, a: Any, X: Any | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """Checked tensors (W: m×d, a: m, X: n×d or None), all of W's dtype and device."""
     Wt = as_tensor(W, "W", ndim=2)
@@ -261,6 +265,10 @@ def two_layer_args(W: Any, a: Any, X: Any | None = None) -> tuple[torch.Tensor, 
     return Wt, at, Xt
 
 
+@overload
+def deep_args(Ws: Any, v: Any, X: None = None) -> tuple[list[torch.Tensor], torch.Tensor, None]: ...
+@overload
+def deep_args(Ws: Any, v: Any, X: Any) -> tuple[list[torch.Tensor], torch.Tensor, torch.Tensor]: ...
 def deep_args(Ws: Any, v: Any, X: Any | None = None) -> tuple[list[torch.Tensor], torch.Tensor, torch.Tensor | None]:
     """Checked tensors for the deep net: Ws = [W_1 (d×m_1), W_2 (m_1×m_2), …], v (m_L), X (n×d)."""
     import torch

@@ -152,9 +152,9 @@ def digits(
         0 <= c <= 9 for c in classes
     ):
         raise ValueError(f"classes: expected two or more distinct digits 0-9, got {classes}")
-    data = load_digits()
-    mask = np.isin(data.target, classes)
-    X, t = data.data[mask].astype(float), data.target[mask]
+    images, digit = load_digits(return_X_y=True)
+    mask = np.isin(digit, classes)
+    X, t = np.asarray(images)[mask].astype(float), np.asarray(digit)[mask]
     order = rng(seed).permutation(len(X))
     X, t = _unit_rows(X[order]), t[order]
     index = {c: i for i, c in enumerate(classes)}

@@ -243,7 +243,7 @@ def tangent_kernel(model: torch.nn.Module, X: ArrayLike) -> torch.Tensor:
         W, a = model.W.detach(), model.a.detach()
         Xt = as_tensor(X, "X", ndim=2, dtype=W.dtype, device=W.device)
         if bool((a.abs() == 1).all()):
-            K = gram_empirical(W, Xt)
+            K = torch.as_tensor(gram_empirical(W, Xt))  # (a tensor already: W is one)
         else:
             S = (Xt @ W.T >= 0).to(W.dtype)
             K = (Xt @ Xt.T) * ((S * a**2) @ S.T) / W.shape[0]
@@ -258,8 +258,9 @@ def tangent_kernel(model: torch.nn.Module, X: ArrayLike) -> torch.Tensor:
             raise ValueError(f"X: expected {ref.shape[0]} columns (rows of Ws[0]), got shape {tuple(Xt.shape)}")
         with torch.no_grad():  # the net's weights were checked when it was built
             return _deep_ntk(list(model.Ws), model.v, Xt, bool(model.v.requires_grad))
-    if callable(getattr(model, "layerwise_ntk", None)):
-        return model.layerwise_ntk(X)
+    layerwise = getattr(model, "layerwise_ntk", None)
+    if callable(layerwise):
+        return torch.as_tensor(layerwise(X))
     J = jacobian(model, X)
     return J @ J.T
 

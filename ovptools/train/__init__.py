@@ -12,7 +12,8 @@ and the initial and final parameters.
 from .engine import DivergenceError, Run, descend
 from .vectors import gd, sgd
 
-__all__ = ["DivergenceError", "Run", "descend", "gd", "sgd", "train_two_layer", "train_deep", "train_model"]
+__all__ = ["DivergenceError", "Run", "descend", "gd", "sgd",
+           "train_two_layer", "train_deep", "train_model"]  # pyright: ignore[reportUnsupportedDunderAll] (on use)
 
 
 def __getattr__(name: str):

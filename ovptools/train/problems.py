@@ -61,7 +61,8 @@ class TwoLayerProblem:
     the recorders and the step.
     """
 
-    def __init__(self, X, y, W0, a0, *, eta, train_a=False, device="auto", dtype=None) -> None:
+    def __init__(self, X, y, W0, a0, *, eta: float, train_a: bool = False, device: str | torch.device = "auto",
+                 dtype: torch.dtype | None = None) -> None:
         from .._device import resolve_device
 
         Wt, at, Xt = two_layer_args(W0, a0, X)
@@ -113,7 +114,7 @@ class TwoLayerProblem:
         from .._device import in_float64
         from ..kernels import gram_empirical
 
-        H0 = gram_empirical(self.WT0.T, self.X)
+        H0 = torch.as_tensor(gram_empirical(self.WT0.T, self.X))
         lam_max = in_float64(lambda H: float(torch.linalg.eigvalsh(H)[-1]), H0)
         return (f"GD on this loss is stable only for eta < 2/λ_max(H(0)) = {2 / lam_max:.3g}; "
                 f"try eta <= {1 / lam_max:.3g}.")
