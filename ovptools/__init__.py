@@ -44,7 +44,9 @@ Conventions (followed by every public function)
         initialization, so no theorem depends on the choice. torch's ``relu`` uses σ'(0) = 0;
         ``ovptools.models.relu`` is the one with σ'(0) = 1.
     Bad input
-        A ``ValueError`` that names the argument and what was expected.
+        A ``ValueError`` that names the argument and what was expected. Each public function
+        checks its arguments once, at its door (``_validate``); what it hands on inside (a net it
+        built, a problem's data) is not checked again.
 
 ``tests/test_signatures.py`` checks the argument order and the names over every public function
 (with ``inspect``), and the seeds and the ReLU masks over the source (with ``ast``).
