@@ -1,5 +1,11 @@
 r"""Gram matrices and neural tangent kernels (all n×n, for inputs given as rows of X).
 
+Names: the kernel first, then the regime, so that the two versions of one kernel sit side by side:
+``gram_empirical``/``gram_infinite`` (Du et al.'s H(W) and H∞ of the two-layer net),
+``ntk_empirical``/``ntk_infinite`` (the deep ReLU net's tangent kernel and its limit Θ), ``nngp_infinite``.
+:func:`tangent_kernel` is the one entry point for any torch model: it takes the exact layer-wise path
+where one exists and J Jᵀ of :func:`ovptools.jacobian` otherwise.
+
 Jacobian orientation used throughout the course: ``J`` is n×p (one row per sample, one
 column per parameter), so the tangent kernel is :math:`K = J J^\top` (n×n).
 """
