@@ -440,3 +440,15 @@ def test_logistic_optimum_checks_the_data_once(monkeypatch):
     w, f = ov.logistic_optimum(LOG_X, LOG_Y, 0.1, steps=30)
     assert len(seen) == 1
     assert f == pytest.approx(ov.logistic_loss(w, LOG_X, LOG_Y, 0.1), rel=1e-15)
+
+
+def test_rng_streams_are_numpy_seed_sequences_and_checked():
+    from ovptools._validate import rng
+
+    assert rng(3, 5, 1).standard_normal() == np.random.default_rng([3, 5, 1]).standard_normal()
+    assert rng(3).standard_normal() == np.random.default_rng(3).standard_normal()
+    assert rng(3, 5).standard_normal() != rng(3, 6).standard_normal()
+    with pytest.raises(ValueError, match="seed: expected an int, got 1.5"):
+        rng(1.5, 2)
+    with pytest.raises(ValueError, match="streams: expected an integer >= 0, got -1"):
+        rng(1, -1)
