@@ -89,9 +89,9 @@ ALTERNATIVES = {
             "    return out\n"
         ),
     },
-    "ntk_empirical": {
+    "empirical_ntk": {
         "the Jacobian built row by row, then J J^T": (
-            "def ntk_empirical(Ws, v, X):\n"
+            "def empirical_ntk(Ws, v, X):\n"
             "    rows = []\n"
             "    for x in X:\n"
             "        hs, zs = [x], []\n"
@@ -109,7 +109,7 @@ ALTERNATIVES = {
             "    return J @ J.T\n"
         ),
         "einsum over the layers' outer products, masks from z >= 0": (
-            "def ntk_empirical(Ws, v, X):\n"
+            "def empirical_ntk(Ws, v, X):\n"
             "    hs, zs = [X], []\n"
             "    for W in Ws:\n"
             "        zs.append(hs[-1] @ W)\n"
@@ -125,7 +125,7 @@ ALTERNATIVES = {
         ),
         "torch autograd per input through torch.where(z >= 0, z, 0) (derivative 1 at 0)": (
             "import torch\n\n\n"
-            "def ntk_empirical(Ws, v, X):\n"
+            "def empirical_ntk(Ws, v, X):\n"
             "    Wt = [torch.tensor(W, requires_grad=True) for W in Ws]\n"
             "    rows = []\n"
             "    for x in torch.from_numpy(X):\n"
@@ -140,7 +140,7 @@ ALTERNATIVES = {
         ),
         "torch.func.jacrev through clamp(min=0) (derivative 1 at 0)": (
             "import torch\n\n\n"
-            "def ntk_empirical(Ws, v, X):\n"
+            "def empirical_ntk(Ws, v, X):\n"
             "    vt = torch.from_numpy(v)\n"
             "    params = tuple(torch.from_numpy(W) for W in Ws)\n"
             "\n"
@@ -155,10 +155,10 @@ ALTERNATIVES = {
             "    return (J @ J.T).numpy()\n"
         ),
     },
-    "ntk_infinite": {
+    "relu_ntk_infinite": {
         "a loop over pairs with the angle": (
             "import math\n\n\n"
-            "def ntk_infinite(X, depth):\n"
+            "def relu_ntk_infinite(X, depth):\n"
             "    n = len(X)\n"
             "    T = np.zeros((n, n))\n"
             "    for i in range(n):\n"
@@ -172,7 +172,7 @@ ALTERNATIVES = {
             "    return T\n"
         ),
         "all Sigma and Sigma_dot first, then the sum of products": (
-            "def ntk_infinite(X, depth):\n"
+            "def relu_ntk_infinite(X, depth):\n"
             "    sig, dots = [X @ X.T], []\n"
             "    for h in range(depth):\n"
             "        rho = np.clip(sig[-1], -1, 1)\n"
@@ -188,7 +188,7 @@ ALTERNATIVES = {
         ),
         "torch float64 inside, numpy out": (
             "import torch\n\n\n"
-            "def ntk_infinite(X, depth):\n"
+            "def relu_ntk_infinite(X, depth):\n"
             "    Xt = torch.from_numpy(X)\n"
             "    S = Xt @ Xt.T\n"
             "    T = torch.zeros_like(S)\n"
@@ -200,7 +200,7 @@ ALTERNATIVES = {
             "    return T.numpy()\n"
         ),
         "rows re-normalized first": (
-            "def ntk_infinite(X, depth):\n"
+            "def relu_ntk_infinite(X, depth):\n"
             "    Xn = X / np.linalg.norm(X, axis=1, keepdims=True)\n"
             "    S = Xn @ Xn.T\n"
             "    T = 0 * S\n"
@@ -234,7 +234,7 @@ ALTERNATIVES = {
         ),
     },
     "ntk_drift": {
-        'its own Jacobian, row by row in numpy, no call to ntk_empirical': (
+        'its own Jacobian, row by row in numpy, no call to empirical_ntk': (
             'def ntk_drift(Ws0, Wsk, v, X):\n'
             '    def kernel(Ws):\n'
             '        J = []\n'

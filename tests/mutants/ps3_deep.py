@@ -155,9 +155,9 @@ MUTANTS = {
             "    return new\n"
         ),
     },
-    "ntk_empirical": {
+    "empirical_ntk": {
         "the last layer's term alone": (
-            "def ntk_empirical(Ws, v, X):\n"
+            "def empirical_ntk(Ws, v, X):\n"
             "    h, pre = X, None\n"
             "    for W in Ws:\n"
             "        prev, pre = h, h @ W\n"
@@ -166,7 +166,7 @@ MUTANTS = {
             "    return (prev @ prev.T) * (gamma @ gamma.T)\n"
         ),
         "v counted as trained": (
-            "def ntk_empirical(Ws, v, X):\n"
+            "def empirical_ntk(Ws, v, X):\n"
             "    hs, masks = [X], []\n"
             "    for W in Ws:\n"
             "        masks.append((hs[-1] @ W >= 0).astype(float))\n"
@@ -181,7 +181,7 @@ MUTANTS = {
         ),
         "ReLU derivative 0 at 0 (torch.relu under autograd)": (
             "import torch\n\n\n"
-            "def ntk_empirical(Ws, v, X):\n"
+            "def empirical_ntk(Ws, v, X):\n"
             "    Wt = [torch.tensor(W, requires_grad=True) for W in Ws]\n"
             "    rows = []\n"
             "    for x in torch.from_numpy(X):\n"
@@ -194,7 +194,7 @@ MUTANTS = {
             "    return (J @ J.T).numpy()\n"
         ),
         "ReLU derivative 0 at 0 (the mask h > 0, with einsum)": (
-            "def ntk_empirical(Ws, v, X):\n"
+            "def empirical_ntk(Ws, v, X):\n"
             "    hs = [X]\n"
             "    for W in Ws:\n"
             "        hs.append(np.maximum(hs[-1] @ W, 0))\n"
@@ -207,7 +207,7 @@ MUTANTS = {
             "    return K\n"
         ),
         "no ReLU mask in the backward pass": (
-            "def ntk_empirical(Ws, v, X):\n"
+            "def empirical_ntk(Ws, v, X):\n"
             "    hs = [X]\n"
             "    for W in Ws:\n"
             "        hs.append(np.maximum(hs[-1] @ W, 0))\n"
@@ -219,7 +219,7 @@ MUTANTS = {
             "    return K\n"
         ),
         "the normalized (2/m) K": (
-            "def ntk_empirical(Ws, v, X):\n"
+            "def empirical_ntk(Ws, v, X):\n"
             "    hs, masks = [X], []\n"
             "    for W in Ws:\n"
             "        masks.append((hs[-1] @ W >= 0).astype(float))\n"
@@ -234,12 +234,12 @@ MUTANTS = {
         ),
         "calls ovptools (forbidden by the text)": (
             "import ovptools\n\n\n"
-            "def ntk_empirical(Ws, v, X):\n    return np.asarray(ovptools.ntk_empirical(Ws, v, X))\n"
+            "def empirical_ntk(Ws, v, X):\n    return np.asarray(ovptools.empirical_ntk(Ws, v, X))\n"
         ),
     },
-    "ntk_infinite": {
+    "relu_ntk_infinite": {
         "the recursion one layer off (depth + 1 layers)": (
-            "def ntk_infinite(X, depth):\n"
+            "def relu_ntk_infinite(X, depth):\n"
             "    S = X @ X.T\n"
             "    T = np.zeros_like(S)\n"
             "    for _ in range(depth + 1):\n"
@@ -249,7 +249,7 @@ MUTANTS = {
             "    return T\n"
         ),
         "the NNGP kernel Sigma^(L) instead of the NTK": (
-            "def ntk_infinite(X, depth):\n"
+            "def relu_ntk_infinite(X, depth):\n"
             "    S = X @ X.T\n"
             "    for _ in range(depth):\n"
             "        rho = np.clip(S, -1, 1)\n"
@@ -257,7 +257,7 @@ MUTANTS = {
             "    return S\n"
         ),
         "the last layer's term only": (
-            "def ntk_infinite(X, depth):\n"
+            "def relu_ntk_infinite(X, depth):\n"
             "    S = X @ X.T\n"
             "    for _ in range(depth - 1):\n"
             "        rho = np.clip(S, -1, 1)\n"
@@ -266,7 +266,7 @@ MUTANTS = {
             "    return S * (np.pi - np.arccos(rho)) / np.pi\n"
         ),
         "problem set 2's normalization (pi - arccos) / (2 pi)": (
-            "def ntk_infinite(X, depth):\n"
+            "def relu_ntk_infinite(X, depth):\n"
             "    S = X @ X.T\n"
             "    T = np.zeros_like(S)\n"
             "    for _ in range(depth):\n"
@@ -276,7 +276,7 @@ MUTANTS = {
             "    return T\n"
         ),
         "no clipping": (
-            "def ntk_infinite(X, depth):\n"
+            "def relu_ntk_infinite(X, depth):\n"
             "    S = X @ X.T\n"
             "    T = np.zeros_like(S)\n"
             "    for _ in range(depth):\n"
@@ -285,7 +285,7 @@ MUTANTS = {
             "    return T\n"
         ),
         "clips to [0, 1]": (
-            "def ntk_infinite(X, depth):\n"
+            "def relu_ntk_infinite(X, depth):\n"
             "    S = X @ X.T\n"
             "    T = np.zeros_like(S)\n"
             "    for _ in range(depth):\n"
@@ -295,7 +295,7 @@ MUTANTS = {
             "    return T\n"
         ),
         "computes in float32": (
-            "def ntk_infinite(X, depth):\n"
+            "def relu_ntk_infinite(X, depth):\n"
             "    S = (X @ X.T).astype(np.float32)\n"
             "    T = np.zeros_like(S)\n"
             "    for _ in range(depth):\n"
@@ -305,8 +305,8 @@ MUTANTS = {
             "    return T\n"
         ),
         "calls ovptools (forbidden by the text)": (
-            "def ntk_infinite(X, depth):\n"
-            "    from ovptools.kernels import ntk_infinite as course_ntk\n"
+            "def relu_ntk_infinite(X, depth):\n"
+            "    from ovptools.kernels import relu_ntk_infinite as course_ntk\n"
             "    return np.asarray(course_ntk(X, depth))\n"
         ),
     },
@@ -332,28 +332,28 @@ MUTANTS = {
     "ntk_drift": {
         'the drift not normalized': (
             'def ntk_drift(Ws0, Wsk, v, X):\n'
-            '    K0, K1 = ntk_empirical(Ws0, v, X), ntk_empirical(Wsk, v, X)\n'
+            '    K0, K1 = empirical_ntk(Ws0, v, X), empirical_ntk(Wsk, v, X)\n'
             '    if not np.any(K0):\n'
             "        raise ValueError('K(0) is zero')\n"
             '    return float(np.linalg.norm(K1 - K0))\n'
         ),
         'normalized by the trained kernel K(k)': (
             'def ntk_drift(Ws0, Wsk, v, X):\n'
-            '    K0, K1 = ntk_empirical(Ws0, v, X), ntk_empirical(Wsk, v, X)\n'
+            '    K0, K1 = empirical_ntk(Ws0, v, X), empirical_ntk(Wsk, v, X)\n'
             '    if not np.any(K0):\n'
             "        raise ValueError('K(0) is zero')\n"
             '    return float(np.linalg.norm(K1 - K0) / np.linalg.norm(K1))\n'
         ),
         'the spectral norm instead of the Frobenius norm': (
             'def ntk_drift(Ws0, Wsk, v, X):\n'
-            '    K0, K1 = ntk_empirical(Ws0, v, X), ntk_empirical(Wsk, v, X)\n'
+            '    K0, K1 = empirical_ntk(Ws0, v, X), empirical_ntk(Wsk, v, X)\n'
             '    if not np.any(K0):\n'
             "        raise ValueError('K(0) is zero')\n"
             '    return float(np.linalg.norm(K1 - K0, 2) / np.linalg.norm(K0, 2))\n'
         ),
         'the mean of the entrywise relative changes': (
             'def ntk_drift(Ws0, Wsk, v, X):\n'
-            '    K0, K1 = ntk_empirical(Ws0, v, X), ntk_empirical(Wsk, v, X)\n'
+            '    K0, K1 = empirical_ntk(Ws0, v, X), empirical_ntk(Wsk, v, X)\n'
             '    if not np.any(K0):\n'
             "        raise ValueError('K(0) is zero')\n"
             '    return float(np.mean(np.abs(K1 - K0) / np.abs(K0)))\n'
@@ -375,7 +375,7 @@ MUTANTS = {
         ),
         'no ValueError when K(0) = 0 (nan)': (
             'def ntk_drift(Ws0, Wsk, v, X):\n'
-            '    K0, K1 = ntk_empirical(Ws0, v, X), ntk_empirical(Wsk, v, X)\n'
+            '    K0, K1 = empirical_ntk(Ws0, v, X), empirical_ntk(Wsk, v, X)\n'
             "    with np.errstate(divide='ignore', invalid='ignore'):\n"
             '        return float(np.linalg.norm(K1 - K0) / np.linalg.norm(K0))\n'
         ),
@@ -383,4 +383,4 @@ MUTANTS = {
 }
 
 HIDDEN_ONLY = ("relative_layer_change", "normalized by the final weights")
-LEAF = "ntk_infinite"
+LEAF = "relu_ntk_infinite"
