@@ -14,12 +14,12 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.course: pyproject.toml | $(BIN)/python
-	$(EDITABLE) $(BIN)/python -m pip install --quiet -e .
+	$(EDITABLE) $(BIN)/python -m pip install --quiet -e ".[course]"
 	$(BIN)/python -m ovptools.course.instructor lab-settings >/dev/null
 	touch $@
 
 $(VENV)/.test: pyproject.toml $(VENV)/.course
-	$(EDITABLE) $(BIN)/python -m pip install --quiet -e ".[test,site]"
+	$(EDITABLE) $(BIN)/python -m pip install --quiet -e ".[course,test,site]"
 	touch $@
 
 $(VENV)/.site: pyproject.toml $(VENV)/.course
@@ -72,8 +72,10 @@ test: setup-test browser sandbox hub-deps lint
 	$(BIN)/python -m pytest -m browser
 	$(BIN)/python -m pytest -m hub
 
+## ruff on everything; pyright (basic mode, [tool.pyright] in pyproject.toml) on the package.
 lint: setup-test
 	$(BIN)/ruff check .
+	$(BIN)/pyright
 
 ## The course as a static website in site/ (Sphinx with myst-nb: the notebooks' saved outputs, nothing
 ## executed; MathJax served from the site). Open site/index.html, or publish site/ (README.md says how).

@@ -3,7 +3,11 @@ over-parameterized networks. The names below are the public API used by the note
 
 Layout
     ``data``, ``models``, ``kernels``, ``autodiff``, ``objectives`` — the objects of the course;
-    ``train`` — one training loop (a problem's loss and step, plus recorders) returning a ``Run``;
+    ``train`` — one training loop (a problem's loss and step, plus recorders) returning a ``Run``,
+    every problem class in ``train.problems``; the loops kept outside it advance many runs in one
+    batched product (``ensembles.train_ensemble``, Part III's ``batched_logistic_sgd``, Part IV's
+    random saddle starts) or are the algorithm an experiment studies (perturbed GD, subgradient
+    steps, Adam), and say so in their docstrings;
     ``experiments.part1`` … — the lectures' experiments, returning data; ``widgets`` — live demos;
     ``course`` — the course tooling (instructor CLI, ``ovp-check``, grading helpers, nbgrader
     preprocessors), apart: nothing in the science imports it, so ``import ovptools`` loads
@@ -18,11 +22,21 @@ Conventions (followed by every public function)
         Apple's MPS, which lacks it: ``device="auto"`` picks CUDA, then MPS, then the CPU, and
         falls back to the CPU for float64 work.
     Argument order
-        Initializers take ``(d, m, …)``: ``init_two_layer(d, m)``, ``init_deep(d, m, depth)``.
+        A function *evaluated at given parameters* (a model's output, a loss, its gradient or
+        Hessian, a margin, a kernel or a Jacobian at given weights) takes the parameters first:
+        ``logistic_loss(w, X, y)``, ``two_layer_forward(W, a, X)``, ``gram_empirical(W, X)``.
+        A *procedure* (training, an experiment, a search, restarts) takes the data first; the
+        weights it receives are starting points and come after: ``train_two_layer(X, y, W0, a0)``,
+        ``train_deep(X, y, Ws0, v)``. A model object comes first (``train_model(model, X, y)``), as
+        the function does in ``gd(f, grad, w0)``. Initializers take ``(d, m, …)``:
+        ``init_two_layer(d, m)``, ``init_deep(d, m, depth)``.
     Seeds
-        Every random function takes ``seed=``, a Python or numpy integer; no global state is used.
+        Every random function takes ``seed=``, a Python or numpy integer (required, or an integer
+        default); no global state is used. Generators come only from ``_validate.rng(seed)`` and
+        ``_device.generator(seed)``, which check the seed.
     Names
-        ``eta`` is a step size and ``steps`` a number of iterations, everywhere.
+        ``eta`` is a step size (never ``lr``, ``alpha``, ``gamma``), ``steps`` a number of
+        iterations, ``n_seeds`` a number of repeats (never ``seeds``), everywhere.
     ReLU's derivative at 0
         σ'(0) = 1, i.e. the indicator 1{z ≥ 0}, in every model, gradient, Gram matrix and NTK. It
         is Du et al.'s convention (their H(W) counts w_rᵀx_i = 0 as active), so the Gram matrix is
@@ -30,7 +44,12 @@ Conventions (followed by every public function)
         initialization, so no theorem depends on the choice. torch's ``relu`` uses σ'(0) = 0;
         ``ovptools.models.relu`` is the one with σ'(0) = 1.
     Bad input
-        A ``ValueError`` that names the argument and what was expected.
+        A ``ValueError`` that names the argument and what was expected. Each public function
+        checks its arguments once, at its door (``_validate``); what it hands on inside (a net it
+        built, a problem's data) is not checked again.
+
+``tests/test_signatures.py`` checks the argument order and the names over every public function
+(with ``inspect``), and the seeds and the ReLU masks over the source (with ``ast``).
 
 Names are loaded on first use, so importing one part does not pay for the others (torch included).
 The public names are listed once, as the imports of the ``TYPE_CHECKING`` block at the end of this
@@ -56,7 +75,7 @@ def _public_names() -> dict[str, str]:
 
 
 _WHERE = _public_names()
-__all__ = sorted(_WHERE)
+__all__ = sorted(_WHERE)  # pyright: ignore[reportUnsupportedDunderAll]  (the names of the block below)
 
 
 def _version() -> str:
@@ -87,7 +106,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # the one list of the public names: imported eagerly by type checkers, lazily at run time
     from ._device import resolve_device  # noqa: F401
-    from .autodiff import hessian_extremes, hvp, jacobian, tangent_kernel  # noqa: F401
+    from .autodiff import hessian_extremes, hvp, jacobian  # noqa: F401
     from .data import (  # noqa: F401
         digits,
         gaussian_labels,
@@ -103,12 +122,13 @@ if TYPE_CHECKING:  # the one list of the public names: imported eagerly by type 
     from .function_space import gp_moments, kernel_regression, kernel_trajectory, limit_kernels  # noqa: F401
     from .kernels import (  # noqa: F401
         eigen_projections,
-        empirical_ntk,
         gram_empirical,
         gram_infinite,
         lambda_min,
-        relu_nngp,
-        relu_ntk_infinite,
+        nngp_infinite,
+        ntk_empirical,
+        ntk_infinite,
+        tangent_kernel,
     )
     from .models import (  # noqa: F401
         DeepReLUNet,

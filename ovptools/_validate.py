@@ -5,6 +5,12 @@ passes the wrong thing learns which argument is wrong and why. The conversions i
 conventions of the package docstring: integer input becomes float64, complex input is refused, and
 :func:`like` gives the output the type of the first array argument.
 
+Checked once: a tensor that :func:`as_tensor` made (from numpy, or by a dtype or device conversion) and found
+finite is remembered with its version counter, so an inner call that receives it again (a trainer's recorder
+computing a kernel at its stored ``X`` at every record) skips the pass over its entries; an in-place change bumps
+the counter and brings the check back. Tensors a caller made are checked at every door (they may share memory
+with a numpy array, whose writes torch does not count).
+
 torch is imported only by the functions that need it, so the numpy-only parts of the package (Part I's
 optimizers, the training engine) load without it.
 """
@@ -12,7 +18,7 @@ optimizers, the training engine) load without it.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
 
@@ -78,6 +84,9 @@ def as_tensor(
     """
     import torch
 
+    if _checked_before(x, dtype, device):
+        check_ndim(tuple(x.shape), name, ndim)
+        return x
     if isinstance(x, torch.Tensor):
         t = x
         if t.is_complex():
@@ -96,7 +105,31 @@ def as_tensor(
     if finite and not _all_finite(t):
         bad = int((~torch.isfinite(t)).sum())
         raise ValueError(f"{name}: contains {bad} NaN or Inf value(s); expected finite numbers")
+    if finite and t is not x:
+        _CHECKED[t] = t._version
     return t
+
+
+_CHECKED: Any = None  # tensor → its version counter when as_tensor made it and found it finite (weak keys)
+
+
+def _checked_before(x: Any, dtype: Any, device: Any) -> bool:
+    """Whether ``x`` is a tensor :func:`as_tensor` made, found finite and nobody changed since, already in
+    ``dtype`` and on ``device`` (when given)."""
+    global _CHECKED
+    if _CHECKED is None:
+        from torch.utils.weak import WeakIdKeyDictionary
+
+        _CHECKED = WeakIdKeyDictionary()
+    if not type(x).__module__.startswith("torch") or _CHECKED.get(x) != getattr(x, "_version", None):
+        return False
+    return (dtype is None or x.dtype == dtype) and (device is None or x.device == _device_of(device))
+
+
+def _device_of(device: Any) -> Any:
+    import torch
+
+    return torch.device(device) if isinstance(device, str) else device
 
 
 def _all_finite_array(a: np.ndarray) -> bool:
@@ -209,6 +242,10 @@ def like(out: Any, ref: Any) -> ArrayLike:
     return out.detach().cpu().numpy()
 
 
+@overload
+def two_layer_args(W: Any, a: Any, X: None = None) -> tuple[torch.Tensor, torch.Tensor, None]: ...
+@overload
+def two_layer_args(W: Any, a: Any, X: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]: ...
 def two_layer_args(W: Any, a: Any, X: Any | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """Checked tensors (W: m×d, a: m, X: n×d or None), all of W's dtype and device."""
     Wt = as_tensor(W, "W", ndim=2)
@@ -228,6 +265,10 @@ def two_layer_args(W: Any, a: Any, X: Any | None = None) -> tuple[torch.Tensor, 
     return Wt, at, Xt
 
 
+@overload
+def deep_args(Ws: Any, v: Any, X: None = None) -> tuple[list[torch.Tensor], torch.Tensor, None]: ...
+@overload
+def deep_args(Ws: Any, v: Any, X: Any) -> tuple[list[torch.Tensor], torch.Tensor, torch.Tensor]: ...
 def deep_args(Ws: Any, v: Any, X: Any | None = None) -> tuple[list[torch.Tensor], torch.Tensor, torch.Tensor | None]:
     """Checked tensors for the deep net: Ws = [W_1 (d×m_1), W_2 (m_1×m_2), …], v (m_L), X (n×d)."""
     import torch

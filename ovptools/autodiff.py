@@ -12,7 +12,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from ._device import in_float64
+from ._device import generator, in_float64
 from ._validate import ArrayLike, as_tensor, check_count, check_seed, like
 
 
@@ -25,32 +25,34 @@ def _trainable(model: nn.Module) -> dict[str, torch.Tensor]:
     return params
 
 
-def jacobian(model: nn.Module, X: ArrayLike) -> torch.Tensor:
-    r"""Jacobian J ∈ R^{n×p} of a scalar-output model's predictions w.r.t. all its trainable
-    parameters (flattened and concatenated in ``named_parameters`` order), via ``torch.func``.
-    A model whose output has shape (n, 1) counts as scalar-output."""
+def jacobian(model: nn.Module, X: ArrayLike, *, at: torch.Tensor | None = None) -> torch.Tensor:
+    r"""The Jacobian of a model's outputs with respect to all its trainable parameters (flattened and
+    concatenated in ``named_parameters`` order), via ``torch.func``: the package's one Jacobian.
+
+    A model with k outputs per sample (shape (n,), (n, 1) or (n, k)) gives J ∈ R^{(n·k)×p}, row i·k + j
+    being output j of sample i. ``at``: a flat vector of the p parameters at which to evaluate J
+    (default: the model's own values; the model is not changed).
+    """
     from torch.func import functional_call, jacrev, vmap
 
     params = _trainable(model)
     ref = next(iter(params.values()))
+    if at is not None:
+        flat = as_tensor(at, "at", ndim=1, dtype=ref.dtype, device=ref.device)
+        p = sum(t.numel() for t in params.values())
+        if flat.numel() != p:
+            raise ValueError(f"at: expected the model's {p} trainable parameters, got {flat.numel()}")
+        sizes = [t.numel() for t in params.values()]
+        params = {k: c.reshape(t.shape) for (k, t), c in zip(params.items(), torch.split(flat, sizes))}
     Xt = as_tensor(X, "X", ndim=2, dtype=ref.dtype, device=ref.device)
     buffers = dict(model.named_buffers())
 
     def f(p: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
-        out = functional_call(model, (p, buffers), (x[None],))
-        if out.numel() != 1:
-            raise ValueError(f"model: expected a scalar output per sample, got shape {tuple(out.shape)}")
-        return out.reshape(())
+        return functional_call(model, (p, buffers), (x[None],)).reshape(-1)
 
     jac = vmap(jacrev(f), (None, 0))(params, Xt)
-    return torch.cat([j.reshape(Xt.shape[0], -1) for j in jac.values()], dim=1)
-
-
-def tangent_kernel(model: nn.Module, X: ArrayLike) -> torch.Tensor:
-    r"""Tangent kernel K = J Jᵀ (n×n) of any scalar-output torch model (generic, via
-    :func:`jacobian`); use :func:`ovptools.empirical_ntk` for deep ReLU MLPs, which is much faster."""
-    J = jacobian(model, X)
-    return J @ J.T
+    k = next(iter(jac.values())).shape[1]
+    return torch.cat([j.reshape(Xt.shape[0] * k, -1) for j in jac.values()], dim=1)
 
 
 def hvp(loss: Callable[[torch.Tensor], torch.Tensor], w: ArrayLike, vec: ArrayLike) -> ArrayLike:
@@ -120,7 +122,7 @@ def lanczos(times: Callable[[torch.Tensor], torch.Tensor], p: int, *, steps: int
     re-orthogonalization, from a seeded random start; exact once ``steps`` ≥ p. Stops early when
     the Krylov space is exhausted (the next residual below ``tol`` times the largest |αⱼ|, at least 1).
     Returns (the Ritz values in ascending order, the number of products taken)."""
-    g = torch.Generator().manual_seed(check_seed(seed))
+    g = generator(seed)
     q = in_float64(lambda: torch.randn(p, generator=g, dtype=torch.float64), dtype=dtype, device=device)
     Q, alphas, betas = [q / torch.linalg.vector_norm(q)], [], []
     for j in range(min(steps, p)):
@@ -147,4 +149,4 @@ def _tridiagonal_eigenvalues(alphas: list[float], betas: list[float]) -> torch.T
     return torch.linalg.eigvalsh(T)
 
 
-__all__ = ["jacobian", "tangent_kernel", "hvp", "hessian_operator", "hessian_extremes", "lanczos"]
+__all__ = ["jacobian", "hvp", "hessian_operator", "hessian_extremes", "lanczos"]

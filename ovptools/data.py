@@ -16,7 +16,11 @@ def normalize_rows(X: np.ndarray) -> np.ndarray:
     Each row is divided by *its own* norm (not by the Frobenius norm of the whole matrix,
     which would leave the points nearly parallel). Zero rows raise ``ValueError``.
     """
-    X = as_array(X, "X", ndim=2)
+    return _unit_rows(as_array(X, "X", ndim=2))
+
+
+def _unit_rows(X: np.ndarray) -> np.ndarray:
+    """:func:`normalize_rows` for a float array already checked (the data sets below draw their own)."""
     norms = np.linalg.norm(X, axis=1, keepdims=True)
     if np.any(norms == 0):
         raise ValueError(f"X: row(s) {np.flatnonzero(norms[:, 0] == 0)[:5].tolist()} are zero")
@@ -31,7 +35,7 @@ def sphere(n: int, d: int, *, seed: int, dtype: np.dtype | type = np.float64) ->
     """
     n, d = check_count(n, "n"), check_count(d, "d", minimum=1)
     g = rng(seed).standard_normal((n, d))
-    return normalize_rows(g).astype(dtype, copy=False)
+    return _unit_rows(g).astype(dtype, copy=False)
 
 
 def gaussian_labels(n: int, *, seed: int, dtype: np.dtype | type = np.float64) -> np.ndarray:
@@ -74,7 +78,7 @@ def separated_data(
     kept: list[np.ndarray] = []
     count = 0
     for _ in range(max_tries):
-        z = rho * normalize_rows(g.standard_normal((max(2 * n, 64), d - 1)))
+        z = rho * _unit_rows(g.standard_normal((max(2 * n, 64), d - 1)))
         z = z[np.abs(z @ u) >= phi / 2]
         if labels == "random":
             z = _far_apart(z, kept, phi, n - count)
@@ -148,11 +152,11 @@ def digits(
         0 <= c <= 9 for c in classes
     ):
         raise ValueError(f"classes: expected two or more distinct digits 0-9, got {classes}")
-    data = load_digits()
-    mask = np.isin(data.target, classes)
-    X, t = data.data[mask].astype(float), data.target[mask]
+    images, digit = load_digits(return_X_y=True)
+    mask = np.isin(digit, classes)
+    X, t = np.asarray(images)[mask].astype(float), np.asarray(digit)[mask]
     order = rng(seed).permutation(len(X))
-    X, t = normalize_rows(X[order]), t[order]
+    X, t = _unit_rows(X[order]), t[order]
     index = {c: i for i, c in enumerate(classes)}
     y = np.array([index[c] for c in t], dtype=float)
     if len(classes) == 2:
@@ -184,7 +188,7 @@ def logistic_data(n: int, d: int, *, seed: int) -> tuple[np.ndarray, np.ndarray]
     g = rng(seed)
     u = g.standard_normal(d)
     u /= np.linalg.norm(u)
-    X = normalize_rows(g.standard_normal((n, d)))
+    X = _unit_rows(g.standard_normal((n, d)))
     p = 1 / (1 + np.exp(-1.5 * np.sqrt(d) * X @ u))
     return X, np.where(g.random(n) < p, 1.0, -1.0)
 
@@ -201,6 +205,6 @@ def teacher_data(
     g = rng(seed)
     W = g.standard_normal((k0, d))
     a = g.choice([-1.0, 1.0], size=k0)
-    X = normalize_rows(g.standard_normal((n, d)))
+    X = _unit_rows(g.standard_normal((n, d)))
     y = np.maximum(X @ W.T, 0) @ a / np.sqrt(k0)
     return X, y, (W, a)

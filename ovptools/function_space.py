@@ -37,11 +37,11 @@ def limit_kernels(X: ArrayLike, Z: ArrayLike | None = None, *, depth: int | None
 
     ``depth=None``: Du et al.'s two-layer net :math:`\frac1{\sqrt m}\sum_r a_r\sigma(w_r^\top x)`, W trained,
     a fixed. With ρ = zᵀx, the NNGP kernel (the covariance of f₀) is
-    :math:`K(z, x) = (\sqrt{1-\rho^2} + (\pi - \arccos\rho)\rho)/(2\pi)` (:func:`ovptools.relu_nngp`) and the NTK is
+    :math:`K(z, x) = (\sqrt{1-\rho^2} + (\pi - \arccos\rho)\rho)/(2\pi)` (:func:`ovptools.nngp_infinite`) and the NTK is
     :math:`H^\infty(z, x) = \rho(\pi - \arccos\rho)/(2\pi)` (:func:`ovptools.gram_infinite`).
 
     ``depth=L``: the deep net of :func:`ovptools.init_deep` (N(0, 2/m) weights, v = ±1 fixed). The
-    NNGP kernel is Σ⁽ᴸ⁾ and the NTK the Θ_L of :func:`ovptools.relu_ntk_infinite`; its tangent kernel
+    NNGP kernel is Σ⁽ᴸ⁾ and the NTK the Θ_L of :func:`ovptools.ntk_infinite`; its tangent kernel
     is about (m/2)·Θ_L, so GD with step η̂·2/m follows the kernel Θ_L with step η̂.
     """
     Xt = as_tensor(X, "X", ndim=2, dtype=torch.float64)

@@ -1,5 +1,11 @@
 r"""Gram matrices and neural tangent kernels (all n×n, for inputs given as rows of X).
 
+Names: the kernel first, then the regime, so that the two versions of one kernel sit side by side:
+``gram_empirical``/``gram_infinite`` (Du et al.'s H(W) and H∞ of the two-layer net),
+``ntk_empirical``/``ntk_infinite`` (the deep ReLU net's tangent kernel and its limit Θ), ``nngp_infinite``.
+:func:`tangent_kernel` is the one entry point for any torch model: it takes the exact layer-wise path
+where one exists and J Jᵀ of :func:`ovptools.jacobian` otherwise.
+
 Jacobian orientation used throughout the course: ``J`` is n×p (one row per sample, one
 column per parameter), so the tangent kernel is :math:`K = J J^\top` (n×n).
 """
@@ -79,9 +85,9 @@ def arccos_kernels(rho: torch.Tensor, depth: int | None = None) -> tuple[torch.T
     r"""The ReLU nets' infinite-width kernels from a matrix of cosines ρ (entries in [−1, 1]; any shape, so
     cross-kernels between two sets of unit rows too). Returns ``(nngp, ntk)``:
 
-    - ``depth=None``, the two-layer net: K₁ = (√(1−ρ²) + (π − arccos ρ)ρ)/(2π) (:func:`relu_nngp`) and
+    - ``depth=None``, the two-layer net: K₁ = (√(1−ρ²) + (π − arccos ρ)ρ)/(2π) (:func:`nngp_infinite`) and
       H∞ = ρ(π − arccos ρ)/(2π) (:func:`gram_infinite`);
-    - ``depth=L``, the deep net: Σ⁽ᴸ⁾ and Θ_L of the recursion in :func:`relu_ntk_infinite`.
+    - ``depth=L``, the deep net: Σ⁽ᴸ⁾ and Θ_L of the recursion in :func:`ntk_infinite`.
     """
     if depth is None:
         angle = torch.arccos(rho)
@@ -113,7 +119,7 @@ def gram_infinite(X: ArrayLike) -> ArrayLike:
     return like(arccos_kernels(_cosines(Xt))[1], X)
 
 
-def relu_nngp(X: ArrayLike) -> ArrayLike:
+def nngp_infinite(X: ArrayLike) -> ArrayLike:
     r"""ReLU NNGP kernel (arc-cosine kernel of degree 1, Cho & Saul), unit-norm rows:
 
     .. math:: K_1(x_i, x_j) = \mathbb{E}_{w\sim N(0,I)}[\sigma(w^\top x_i)\sigma(w^\top x_j)]
@@ -126,7 +132,7 @@ def relu_nngp(X: ArrayLike) -> ArrayLike:
     return like(arccos_kernels(_cosines(Xt))[0], X)
 
 
-def relu_ntk_infinite(X: ArrayLike, depth: int) -> ArrayLike:
+def ntk_infinite(X: ArrayLike, depth: int) -> ArrayLike:
     r"""Infinite-width NTK of the deep ReLU net of :func:`ovptools.init_deep` (all W_l trained,
     v fixed), by the arc-cosine recursion (Jacot et al.; Arora et al. 2019), unit-norm rows.
 
@@ -187,7 +193,7 @@ def eigen_projections(H: ArrayLike, y: ArrayLike) -> tuple[ArrayLike, ArrayLike]
     return like(lam, H), like(proj, H)
 
 
-def empirical_ntk(
+def ntk_empirical(
     Ws: Sequence[ArrayLike], v: ArrayLike, X: ArrayLike, *, train_v: bool = False
 ) -> ArrayLike:
     r"""Empirical NTK K = J Jᵀ (n×n) of the deep ReLU net, over all weight matrices, computed
@@ -201,6 +207,11 @@ def empirical_ntk(
     under autograd. Cost O(n²·Σ_l m_l + n·Σ_l m_{l−1}m_l).
     """
     Wt, vt, Xt = deep_args(Ws, v, X)
+    return like(_deep_ntk(Wt, vt, Xt, train_v), Ws[0])
+
+
+def _deep_ntk(Wt: list[torch.Tensor], vt: torch.Tensor, Xt: torch.Tensor, train_v: bool) -> torch.Tensor:
+    """:func:`ntk_empirical` on checked tensors (a torch tensor)."""
     acts, masks = [Xt], []
     for W in Wt:
         Z = acts[-1] @ W
@@ -215,15 +226,58 @@ def empirical_ntk(
         K += (G @ G.T) * (A @ A.T)
         if layer:
             G = (G @ Wt[layer].T) * masks[layer - 1]
-    return like(K, Ws[0])
+    return K
+
+
+def tangent_kernel(model: torch.nn.Module, X: ArrayLike) -> torch.Tensor:
+    r"""The tangent kernel K = J Jᵀ of a torch model over all its trainable parameters (n×n, or
+    (n·k)×(n·k) for k outputs per sample, ordered as :func:`jacobian`'s rows): the one entry point.
+
+    It takes the fastest exact path: the layer-wise formulas for :class:`ovptools.TwoLayerNet`
+    (:math:`(XX^\top)\circ(S\,\mathrm{diag}(a^2)S^\top)/m`, i.e. :func:`ovptools.gram_empirical` when
+    a_r = ±1, plus σσᵀ/m when ``a`` is trained) and :class:`ovptools.DeepReLUNet`
+    (:func:`ovptools.ntk_empirical`); a model's own ``layerwise_ntk(X)`` method when it has one (the
+    residual net of Lecture 7, Lecture 8's flat-parameter net); otherwise J Jᵀ with J from
+    :func:`jacobian`. Every path gives J Jᵀ up to round-off, σ'(0) = 1 included.
+    """
+    from .autodiff import jacobian
+    from .models import DeepReLUNet, TwoLayerNet, relu
+
+    if not isinstance(model, torch.nn.Module) or not any(p.requires_grad for p in model.parameters()):
+        jacobian(model, X)  # raises the message that names ``model``
+    if isinstance(model, TwoLayerNet) and model.W.requires_grad:
+        W, a = model.W.detach(), model.a.detach()
+        Xt = as_tensor(X, "X", ndim=2, dtype=W.dtype, device=W.device)
+        if bool((a.abs() == 1).all()):
+            K = torch.as_tensor(gram_empirical(W, Xt))  # (a tensor already: W is one)
+        else:
+            S = (Xt @ W.T >= 0).to(W.dtype)
+            K = (Xt @ Xt.T) * ((S * a**2) @ S.T) / W.shape[0]
+        if model.a.requires_grad:
+            H = relu(Xt @ W.T)
+            K = K + H @ H.T / W.shape[0]
+        return K
+    if isinstance(model, DeepReLUNet) and all(W.requires_grad for W in model.Ws):
+        ref = model.Ws[0]
+        Xt = as_tensor(X, "X", ndim=2, dtype=ref.dtype, device=ref.device)
+        if Xt.shape[1] != ref.shape[0]:
+            raise ValueError(f"X: expected {ref.shape[0]} columns (rows of Ws[0]), got shape {tuple(Xt.shape)}")
+        with torch.no_grad():  # the net's weights were checked when it was built
+            return _deep_ntk(list(model.Ws), model.v, Xt, bool(model.v.requires_grad))
+    layerwise = getattr(model, "layerwise_ntk", None)
+    if callable(layerwise):
+        return torch.as_tensor(layerwise(X))
+    J = jacobian(model, X)
+    return J @ J.T
 
 
 __all__ = [
+    "tangent_kernel",
     "gram_empirical",
     "gram_infinite",
-    "relu_nngp",
-    "relu_ntk_infinite",
+    "nngp_infinite",
+    "ntk_infinite",
     "lambda_min",
     "eigen_projections",
-    "empirical_ntk",
+    "ntk_empirical",
 ]

@@ -138,6 +138,8 @@ class OneLayerNet(nn.Module):
     z ≥ 0 and s·z for z < 0 (s = 0 is the ReLU).
     """
 
+    v: torch.Tensor  # a buffer
+
     def __init__(self, W: ArrayLike, v: ArrayLike, *, slope: float | None = None) -> None:
         super().__init__()
         Wt = as_tensor(W, "W", ndim=2)

@@ -91,13 +91,14 @@ def sigmoid(t) -> np.ndarray:
 
 
 def _logistic_args(w, X, y, lam: float, *, strict: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """Checked (w, X, y, λ): X n×d, y of length n with entries ±1, w of length d, λ ≥ 0 (> 0 if ``strict``)."""
+    """Checked (w, X, y, λ): X n×d, y of length n with entries ±1, w of length d (None: zeros), λ ≥ 0
+    (> 0 if ``strict``)."""
     X, y = as_array(X, "X", ndim=2), as_array(y, "y", ndim=1)
     check_same_rows("X", X, "y", y)
     if not np.all(np.abs(y) == 1):
         bad = np.unique(y[np.abs(y) != 1])[:5].tolist()
         raise ValueError(f"y: expected labels ±1, got values such as {bad}; labels 0/1 map to ±1 by y = 2*y - 1")
-    w = as_array(w, "w", ndim=1)
+    w = np.zeros(X.shape[1]) if w is None else as_array(w, "w", ndim=1)
     if w.shape[0] != X.shape[1]:
         raise ValueError(f"w: expected length d = {X.shape[1]} (columns of X), got {w.shape[0]}")
     return w, X, y, check_positive(lam, "lam", allow_zero=not strict)
@@ -105,7 +106,10 @@ def _logistic_args(w, X, y, lam: float, *, strict: bool = False) -> tuple[np.nda
 
 def logistic_loss(w: Vector, X: np.ndarray, y: np.ndarray, lam: float) -> float:
     """(1/n) Σ log(1 + exp(−y_i x_iᵀw)) + (λ/2)‖w‖², for X n×d, labels y_i = ±1 (length n) and λ ≥ 0."""
-    w, X, y, lam = _logistic_args(w, X, y, lam)
+    return _loss(*_logistic_args(w, X, y, lam))
+
+
+def _loss(w: np.ndarray, X: np.ndarray, y: np.ndarray, lam: float) -> float:
     return float(np.mean(np.logaddexp(0.0, -y * (X @ w))) + 0.5 * lam * w @ w)
 
 
@@ -115,17 +119,20 @@ def logistic_grad(w: Vector, X: np.ndarray, y: np.ndarray, lam: float, idx=None)
     w, X, y, lam = _logistic_args(w, X, y, lam)
     if idx is not None:
         X, y = X[idx], y[idx]
+    return _grad(w, X, y, lam)
+
+
+def _grad(w: np.ndarray, X: np.ndarray, y: np.ndarray, lam: float) -> np.ndarray:
     s = -y * sigmoid(-y * (X @ w))
     return X.T @ s / len(y) + lam * w
 
 
 def logistic_optimum(X: np.ndarray, y: np.ndarray, lam: float, *, steps: int = 40) -> tuple[np.ndarray, float]:
     """(w*, f*) by Newton's method (the objective is λ-strongly convex: λ > 0)."""
-    X = as_array(X, "X", ndim=2)
-    w, X, y, lam = _logistic_args(np.zeros(X.shape[1]), X, y, lam, strict=True)
+    w, X, y, lam = _logistic_args(None, X, y, lam, strict=True)  # from w = 0
     steps = check_count(steps, "steps")
     for _ in range(steps):
         p = sigmoid(y * (X @ w))
         H = (X.T * (p * (1 - p))) @ X / len(y) + lam * np.eye(X.shape[1])
-        w = w - np.linalg.solve(H, logistic_grad(w, X, y, lam))
-    return w, logistic_loss(w, X, y, lam)
+        w = w - np.linalg.solve(H, _grad(w, X, y, lam))
+    return w, _loss(w, X, y, lam)

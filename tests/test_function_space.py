@@ -25,10 +25,10 @@ Z = fs.circle(np.linspace(-np.pi, np.pi, 9))
 def test_limit_kernels_agree_with_the_square_kernels_of_the_package():
     K, H = fs.limit_kernels(X)
     np.testing.assert_allclose(H, ov.gram_infinite(X), atol=1e-15)
-    np.testing.assert_allclose(K, ov.relu_nngp(X), atol=1e-15)
+    np.testing.assert_allclose(K, ov.nngp_infinite(X), atol=1e-15)
     for depth in (1, 2, 4):
         _, T = fs.limit_kernels(X, depth=depth)
-        np.testing.assert_allclose(T, ov.relu_ntk_infinite(X, depth), atol=1e-14)
+        np.testing.assert_allclose(T, ov.ntk_infinite(X, depth), atol=1e-14)
     # cross-kernels are the off-diagonal block of the kernel of all points
     both = np.vstack([Z, X])
     for depth in (None, 3):
@@ -56,7 +56,7 @@ def test_deep_kernels_against_wide_networks():
     ntk, nngp = np.zeros_like(Tb), np.zeros_like(Kb)
     for seed in range(nets):  # the mean over a few networks: fluctuations O(1/√(m·nets))
         Ws, v = ov.init_deep(2, m, depth, seed=seed)
-        ntk += np.asarray(ov.empirical_ntk(Ws, v, both)) * 2 / m / nets
+        ntk += np.asarray(ov.ntk_empirical(Ws, v, both)) * 2 / m / nets
         h = both
         for W in Ws:
             h = np.maximum(h @ W, 0)
@@ -138,7 +138,7 @@ def test_batched_ensemble_matches_the_package_trainers_network_by_network():
     ens = en.stack_ensemble(nets, dtype=torch.float64)
     run = en.train_ensemble(X, Y, ens, eta=0.3, steps=30, X_eval=Z)
     for e, (W, a) in enumerate(nets):
-        ref = ov.train_two_layer(W, a, X, Y, eta=0.3, steps=30, track_gram=False, device="cpu", progress=False)
+        ref = ov.train_two_layer(X, Y, W, a, eta=0.3, steps=30, track_gram=False, device="cpu", progress=False)
         np.testing.assert_allclose(run.loss[:, e], ref.loss, rtol=1e-10)
         np.testing.assert_allclose(run.f_eval[-1, e], ov.two_layer_forward(ref.W, a, Z), atol=1e-10)
     deep = [ov.init_deep(2, 16, 3, seed=s) for s in range(3)]

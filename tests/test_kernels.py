@@ -95,19 +95,19 @@ def test_relu_nngp_matches_monte_carlo_and_two_layer_ntk():
     X = ov.sphere(5, 3, seed=2)
     w = np.random.default_rng(0).standard_normal((400_000, 3))
     A = np.maximum(X @ w.T, 0)
-    np.testing.assert_allclose(ov.relu_nngp(X), A @ A.T / len(w), atol=5e-3)
+    np.testing.assert_allclose(ov.nngp_infinite(X), A @ A.T / len(w), atol=5e-3)
     # Both layers trained: the two-layer tangent kernel is H(W) + K1(W) → H∞ + K₁.
     W, a = ov.init_two_layer(3, 200_000, seed=1)
     K = ov.tangent_kernel(ov.TwoLayerNet(W, a, train_a=True), X).numpy()
-    np.testing.assert_allclose(K, ov.gram_infinite(X) + ov.relu_nngp(X), atol=1e-2)
+    np.testing.assert_allclose(K, ov.gram_infinite(X) + ov.nngp_infinite(X), atol=1e-2)
 
 
 def test_first_layer_tangent_kernel_is_the_gram_matrix():
     # H(W) is exactly JJᵀ for the Jacobian of u w.r.t. W (no ties at random weights).
     X = ov.sphere(8, 4, seed=0)
     W, a = ov.init_two_layer(4, 50, seed=1)
-    K = ov.tangent_kernel(ov.TwoLayerNet(W, a), X).numpy()
-    np.testing.assert_allclose(K, ov.gram_empirical(W, X), rtol=1e-10)
+    J = ov.jacobian(ov.TwoLayerNet(W, a), X).numpy()
+    np.testing.assert_allclose(J @ J.T, ov.gram_empirical(W, X), rtol=1e-10)
 
 
 def ntk_per_example_loop(Ws, v, X):
@@ -126,26 +126,64 @@ def ntk_per_example_loop(Ws, v, X):
 def test_empirical_ntk_matches_torch_func_and_autograd_loop(n, d, width, depth, dtype, device):
     X = ov.sphere(n, d, seed=0)
     Ws, v = ov.init_deep(d, width, depth, seed=1)
-    K = ov.empirical_ntk([_t(W, dtype, device) for W in Ws], _t(v, dtype, device), _t(X, dtype, device))
+    K = ov.ntk_empirical([_t(W, dtype, device) for W in Ws], _t(v, dtype, device), _t(X, dtype, device))
     assert K.shape == (n, n) and K.dtype == dtype
     ref = ntk_per_example_loop(Ws, v, X)
     np.testing.assert_allclose(K.cpu().numpy(), ref, rtol=tol(dtype), atol=tol(dtype) * np.abs(ref).max())
-    ref2 = ov.tangent_kernel(ov.DeepReLUNet(Ws, v), X).numpy()
-    np.testing.assert_allclose(ref, ref2, rtol=1e-10)
+    J = ov.jacobian(ov.DeepReLUNet(Ws, v), X).numpy()
+    np.testing.assert_allclose(ref, J @ J.T, rtol=1e-10)
 
 
 def test_empirical_ntk_with_trained_output_layer():
     X = ov.sphere(7, 3, seed=0)
     Ws, v = ov.init_deep(3, 16, 2, seed=1)
-    K = ov.empirical_ntk(Ws, v, X, train_v=True)
-    ref = ov.tangent_kernel(ov.DeepReLUNet(Ws, v, train_v=True), X).numpy()
-    np.testing.assert_allclose(K, ref, rtol=1e-10)
+    K = ov.ntk_empirical(Ws, v, X, train_v=True)
+    J = ov.jacobian(ov.DeepReLUNet(Ws, v, train_v=True), X).numpy()
+    np.testing.assert_allclose(K, J @ J.T, rtol=1e-10)
+
+
+def _generic(model, X):
+    J = ov.jacobian(model, X)
+    return (J @ J.T).numpy()
+
+
+def test_tangent_kernel_dispatches_to_exact_fast_paths():
+    """The one entry point gives J Jᵀ of the one Jacobian on every path it takes."""
+    X = ov.sphere(9, 4, seed=0)
+    W, a = ov.init_two_layer(4, 30, seed=1)
+    a_scaled = a * np.linspace(0.5, 2.0, len(a))
+    Ws, v = ov.init_deep(4, 12, 3, seed=2)
+    frozen = ov.DeepReLUNet(Ws, v)
+    frozen.Ws[1].requires_grad_(False)
+    models = [ov.TwoLayerNet(W, a), ov.TwoLayerNet(W, a_scaled), ov.TwoLayerNet(W, a_scaled, train_a=True),
+              ov.DeepReLUNet(Ws, v), ov.DeepReLUNet(Ws, v, train_v=True), frozen]
+    for model in models:
+        K = ov.tangent_kernel(model, X)
+        assert isinstance(K, torch.Tensor) and K.shape == (9, 9)
+        np.testing.assert_allclose(K.numpy(), _generic(model, X), rtol=1e-10, atol=1e-12)
+    assert not np.allclose(_generic(frozen, X), _generic(ov.DeepReLUNet(Ws, v), X))  # the frozen layer counts
+
+
+def test_jacobian_of_a_vector_output_model_and_at_other_parameters():
+    torch.manual_seed(0)  # nn.Linear's initialization (test-only)
+    model = torch.nn.Linear(3, 2).double()
+    X = torch.tensor(ov.sphere(4, 3, seed=0))
+    J = ov.jacobian(model, X)
+    assert J.shape == (8, 8)  # rows i·2 + k, columns: weight (2×3) then bias (2)
+    np.testing.assert_allclose(J[1].numpy(), [0, 0, 0, *X[0].numpy(), 0, 1])  # output 1 of sample 0
+    np.testing.assert_allclose(ov.tangent_kernel(model, X).numpy(), (J @ J.T).numpy())
+    net = ov.TwoLayerNet(*ov.init_two_layer(3, 5, seed=0))
+    W1 = ov.init_two_layer(3, 5, seed=1)[0]
+    np.testing.assert_allclose(ov.jacobian(net, X, at=torch.tensor(W1).reshape(-1)).numpy(),
+                               ov.jacobian(ov.TwoLayerNet(W1, net.a), X).numpy())
+    with pytest.raises(ValueError, match="at: expected the model's 15 trainable parameters, got 3"):
+        ov.jacobian(net, X, at=torch.zeros(3))
 
 
 def test_ntk_is_symmetric_psd():
     X = ov.sphere(15, 6, seed=0)
     Ws, v = ov.init_deep(6, 32, 3, seed=1)
-    K = ov.empirical_ntk(Ws, v, X)
+    K = ov.ntk_empirical(Ws, v, X)
     np.testing.assert_allclose(K, K.T, rtol=1e-12)
     assert ov.lambda_min(K) > -1e-8 * np.abs(K).max()
 
@@ -153,11 +191,11 @@ def test_ntk_is_symmetric_psd():
 @pytest.mark.parametrize("depth", [1, 2, 3])
 def test_relu_ntk_infinite_is_the_wide_limit(depth):
     X = ov.sphere(6, 5, seed=0)
-    theta = ov.relu_ntk_infinite(X, depth)
+    theta = ov.ntk_infinite(X, depth)
     np.testing.assert_allclose(np.diag(theta), depth)  # Θ(x, x) = L on the unit sphere
     errs = []
     for m in [64, 4096]:  # 64x wider: the error should shrink about 8x (fluctuations ∝ m^(-1/2))
-        e = [np.abs(ov.empirical_ntk(*ov.init_deep(5, m, depth, seed=s), X) * 2 / m - theta).max() for s in range(8)]
+        e = [np.abs(ov.ntk_empirical(*ov.init_deep(5, m, depth, seed=s), X) * 2 / m - theta).max() for s in range(8)]
         errs.append(np.mean(e))
     assert errs[1] < errs[0] / 4 and errs[1] < 0.1 * depth
     if depth == 1:

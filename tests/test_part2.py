@@ -21,7 +21,7 @@ def test_train_widths_matches_the_single_width_trainer():
     out = ex.train_widths(X, y, [16, 64], eta=0.5, steps=20, seed=3, record_every=5, device="cpu")
     assert out["loss"].shape == (2, 21) and list(out["steps"]) == [0, 5, 10, 15, 20]
     W0, a0 = ov.init_two_layer(10, 64, seed=4)  # width j is seeded with seed + j
-    run = ov.train_two_layer(W0, a0, X, y, eta=0.5, steps=20, record_every=5, track_gram=False, device="cpu")
+    run = ov.train_two_layer(X, y, W0, a0, eta=0.5, steps=20, record_every=5, track_gram=False, device="cpu")
     np.testing.assert_allclose(out["loss"][1], run.loss, rtol=1e-12)
     np.testing.assert_allclose(out["max_distance"][1], run.max_distance, rtol=1e-12)
 
@@ -99,5 +99,5 @@ def test_arora_fixed_length_runs_match_the_two_layer_trainer_and_the_stopped_run
         np.testing.assert_allclose(run["residual"][: k + 1], stopped["residual"][: k + 1], rtol=1e-10)
         assert run["steps_run"] == 40 and run["residual"].shape == (41,)
     y_clean = ytr  # corruption 0: the true labels
-    ref = ov.train_two_layer(W0, a, Xtr, y_clean, eta=out["eta"], steps=40, track_gram=False, device="cpu")
+    ref = ov.train_two_layer(Xtr, y_clean, W0, a, eta=out["eta"], steps=40, track_gram=False, device="cpu")
     np.testing.assert_allclose(out["runs"][0]["residual"], np.sqrt(2 * ref.loss), rtol=1e-10)

@@ -8,7 +8,8 @@ from torch.func import jacrev
 
 import ovptools.experiments.part3 as ex
 from ovptools.data import sphere
-from ovptools.experiments.part3 import memorization, practical
+from ovptools.experiments.part3 import practical
+from ovptools.train.problems import FlatSquareLossProblem
 
 
 def _hand_forward(theta: np.ndarray, X: np.ndarray, d: int, widths: tuple, m_y: int, act) -> np.ndarray:
@@ -51,7 +52,7 @@ def test_written_out_jacobian_matches_torch_func(activation, m_y):
     net = ex.PracticalNet(5, (7,), m_y, activation=activation, seed=2, device="cpu")
     X = torch.randn(9, 5, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
     theta = net.theta.detach()
-    want = jacrev(lambda t: net.apply(t, X).reshape(-1))(theta)
+    want = jacrev(lambda t: net.forward_at(t, X).reshape(-1))(theta)
     got = practical.flat_jacobian(net, theta, X)
     assert got.shape == (9 * m_y, ex.mlp_parameter_count(5, (7,), m_y))
     torch.testing.assert_close(got, want, rtol=1e-10, atol=1e-12)
@@ -61,7 +62,7 @@ def test_square_loss_gradient_is_jacobian_transpose_residual():
     net = ex.PracticalNet(3, (6,), 2, seed=0, device="cpu")
     X = torch.from_numpy(sphere(7, 3, seed=1))
     Y = torch.randn(7, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(3))
-    prob = memorization.SquareLossProblem(net, X, Y, eta=0.1)
+    prob = FlatSquareLossProblem(net, X, Y, eta=0.1)
     J = practical.flat_jacobian(net, net.theta.detach(), X)
     torch.testing.assert_close(prob.gradient(), J.T @ prob.residual().detach(), rtol=1e-10, atol=1e-12)
 

@@ -7,7 +7,8 @@ import torch
 
 import ovptools as ov
 import ovptools.experiments.part4 as ex
-from ovptools.experiments.part4 import common, saddles, students
+from ovptools._device import few_threads
+from ovptools.experiments.part4 import saddles, students
 
 
 def _escape_by_hand(eps: float, eta: float, threshold: float) -> int:
@@ -271,7 +272,7 @@ def two_threads():
 
 def test_one_thread_restores_the_thread_count(two_threads):
     before = torch.get_num_threads()
-    with common.one_thread():
+    with few_threads(blas=True):
         assert torch.get_num_threads() == 1
         assert _blas_threads() == {1}
     assert torch.get_num_threads() == before == 2 and _blas_threads() == {2}

@@ -16,7 +16,7 @@ def test_gd_gradient_matches_autograd(problem):
     X, y, lam_max = problem
     W, a = ov.init_two_layer(20, 64, seed=2)
     eta = 0.5 / lam_max
-    run = ov.train_two_layer(W, a, X, y, eta=eta, steps=1, device="cpu", dtype=torch.float64)
+    run = ov.train_two_layer(X, y, W, a, eta=eta, steps=1, device="cpu", dtype=torch.float64)
     net = ov.TwoLayerNet(W, a)
     loss = 0.5 * ((net(torch.as_tensor(X)) - torch.as_tensor(y)) ** 2).sum()
     loss.backward()
@@ -27,7 +27,7 @@ def test_gd_gradient_matches_autograd(problem):
 def test_training_both_layers_matches_autograd(problem):
     X, y, lam_max = problem
     W, a = ov.init_two_layer(20, 64, seed=2)
-    run = ov.train_two_layer(W, a, X, y, eta=0.1, steps=1, train_a=True, device="cpu", dtype=torch.float64)
+    run = ov.train_two_layer(X, y, W, a, eta=0.1, steps=1, train_a=True, device="cpu", dtype=torch.float64)
     net = ov.TwoLayerNet(W, a, train_a=True)
     (0.5 * ((net(torch.as_tensor(X)) - torch.as_tensor(y)) ** 2).sum()).backward()
     np.testing.assert_allclose(run.a, a - 0.1 * net.a.grad.numpy(), rtol=1e-10)
@@ -40,7 +40,7 @@ def test_wide_net_loss_falls_linearly_under_du_bound(problem, device):
     lam0 = ov.lambda_min(ov.gram_infinite(X))
     W, a = ov.init_two_layer(20, 8192, seed=3)
     eta = 1 / lam_max
-    run = ov.train_two_layer(W, a, X, y, eta=eta, steps=60, record_every=20, device=device, dtype=torch.float64)
+    run = ov.train_two_layer(X, y, W, a, eta=eta, steps=60, record_every=20, device=device, dtype=torch.float64)
     k = np.arange(61)
     bound = (1 - eta * lam0 / 2) ** k * run.loss[0]
     assert np.all(run.loss <= bound * (1 + 1e-9))
@@ -54,7 +54,7 @@ def test_distances_are_measured_from_the_stored_init(problem, dtype, device):
     X, y, lam_max = problem
     W, a = ov.init_two_layer(20, 256, seed=4)
     W_before = W.copy()
-    run = ov.train_two_layer(W, a, X, y, eta=1 / lam_max, steps=30, record_every=10, device=device, dtype=dtype)
+    run = ov.train_two_layer(X, y, W, a, eta=1 / lam_max, steps=30, record_every=10, device=device, dtype=dtype)
     np.testing.assert_array_equal(W, W_before)  # the caller's array is not modified
     assert list(run.steps) == [0, 10, 20, 30]
     assert run.max_distance[0] == 0 and run.pattern_change[0] == 0
@@ -71,22 +71,25 @@ def test_weights_move_less_as_width_grows(problem):
     dist = []
     for m in [256, 4096]:
         W, a = ov.init_two_layer(20, m, seed=5)
-        dist.append(ov.train_two_layer(W, a, X, y, eta=1 / lam_max, steps=50, track_gram=False).max_distance[-1])
+        dist.append(ov.train_two_layer(X, y, W, a, eta=1 / lam_max, steps=50, track_gram=False).max_distance[-1])
     assert dist[1] < dist[0] / 2.5  # theory: a factor √16 = 4
 
 
 def test_divergence_names_step_and_iteration(problem):
     X, y, lam_max = problem
     W, a = ov.init_two_layer(20, 256, seed=6)
-    with pytest.raises(ov.DivergenceError, match=r"iteration \d+ with step size eta = .*stable only for eta <"):
-        ov.train_two_layer(W, a, X, y, eta=20 / lam_max, steps=200, track_gram=False)
+    with pytest.raises(ov.DivergenceError, match=r"iteration \d+ with step size eta = .*stable only for eta <") as err:
+        ov.train_two_layer(X, y, W, a, eta=20 / lam_max, steps=200, track_gram=False)
+    # code reads the attributes, never the message
+    assert err.value.eta == pytest.approx(20 / lam_max) and err.value.run is None
+    assert 1 <= err.value.iteration <= 200 and f"iteration {err.value.iteration} " in str(err.value)
 
 
 def test_deep_gd_and_sgd_reduce_the_loss_and_record_per_layer(device):
     X, y = ov.sphere(32, 10, seed=0), ov.gaussian_labels(32, seed=1)
     Ws, v = ov.init_deep(10, 128, 3, seed=2)
     for batch in [None, 8]:
-        run = ov.train_deep(Ws, v, X, y, eta=2e-3, steps=200, batch_size=batch, record_every=50, device=device)
+        run = ov.train_deep(X, y, Ws, v, eta=2e-3, steps=200, batch_size=batch, record_every=50, device=device)
         assert run.loss[-1] < 0.2 * run.loss[0]
         assert run.relative_change.shape == (5, 3) and run.pattern_change.shape == (5, 3)
         assert np.all(run.relative_change[0] == 0) and np.all(run.relative_change[-1] > 0)
@@ -100,7 +103,7 @@ def test_deep_gd_and_sgd_reduce_the_loss_and_record_per_layer(device):
 def test_deep_sgd_is_seeded():
     X, y = ov.sphere(16, 5, seed=0), ov.gaussian_labels(16, seed=1)
     Ws, v = ov.init_deep(5, 32, 2, seed=2)
-    runs = [ov.train_deep(Ws, v, X, y, eta=1e-2, steps=20, batch_size=4, seed=s) for s in (0, 0, 1)]
+    runs = [ov.train_deep(X, y, Ws, v, eta=1e-2, steps=20, batch_size=4, seed=s) for s in (0, 0, 1)]
     np.testing.assert_array_equal(runs[0].loss, runs[1].loss)
     assert not np.array_equal(runs[0].loss, runs[2].loss)
 
@@ -108,17 +111,18 @@ def test_deep_sgd_is_seeded():
 def test_deep_logistic_loss():
     X, y = ov.separated_data(40, 8, phi=0.1, mu=0.5, seed=0)
     Ws, v = ov.init_deep(8, 128, 2, seed=1)
-    run = ov.train_deep(Ws, v, X, y, eta=1e-2, steps=100, loss="logistic", record_every=100)
+    run = ov.train_deep(X, y, Ws, v, eta=1e-2, steps=100, loss="logistic", record_every=100)
     assert run.loss[-1] < 0.5 * run.loss[0]
     with pytest.raises(ValueError, match="loss"):
-        ov.train_deep(Ws, v, X, y, eta=1e-2, steps=1, loss="hinge")
+        ov.train_deep(X, y, Ws, v, eta=1e-2, steps=1, loss="hinge")
 
 
 def test_deep_divergence():
     X, y = ov.sphere(16, 5, seed=0), ov.gaussian_labels(16, seed=1)
     Ws, v = ov.init_deep(5, 256, 3, seed=2)
-    with pytest.raises(ov.DivergenceError, match="step size eta = 10"):
-        ov.train_deep(Ws, v, X, y, eta=10.0, steps=50)
+    with pytest.raises(ov.DivergenceError, match="step size eta = 10") as err:
+        ov.train_deep(X, y, Ws, v, eta=10.0, steps=50)
+    assert (err.value.eta, err.value.run) == (10.0, None) and 1 <= err.value.iteration <= 50
 
 
 def test_train_model_tracks_the_tangent_kernel():

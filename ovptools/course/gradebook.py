@@ -1,5 +1,6 @@
-"""Reading the gradebook: each student's autograded score, as a list, a CSV file or a table; and
-moving a gradebook from SQLite into PostgreSQL.
+"""Reading the gradebook: each student's autograded score, as a list, a CSV file or a table; where
+the gradebook is (its URL, checked before use) and whether it exists. Moving a gradebook from SQLite
+into PostgreSQL is :mod:`ovptools.course.migrate`.
 
 The gradebook is the database that ``c.CourseDirectory.db_url`` in ``nbgrader_config.py`` names
 (``postgresql://…`` for a class on a shared server); without that line it is nbgrader's default,

@@ -9,5 +9,5 @@
 - :mod:`.part4` — landscapes, saddles, non-smooth training, mean field, implicit bias (Lectures 9–10);
 - :mod:`.opening` — the opening puzzle: one net fits true and random digit labels (Lecture 0);
 - :mod:`.regimes` — the closing map: the numbers it quotes from the lectures, checked against them (Lecture 11);
-- :mod:`.common` — the log–log slope and the thread limit they share.
+- :mod:`.common` — the log–log slope they share (the thread limit is :func:`ovptools._device.few_threads`).
 """

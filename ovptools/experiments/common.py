@@ -1,31 +1,24 @@
-"""Helpers every part's experiments use: a log–log slope and a thread limit for lecture-size CPU runs. Kept apart
-from the parts' packages so that importing one part loads no other."""
+"""The log–log slope every part's experiments fit (the thread limit they share is
+:func:`ovptools._device.few_threads`). Kept apart from the parts' packages so that importing one part loads no other."""
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
-import torch
 
-from .._device import resolve_device
+from .._validate import as_array
 
 
 def loglog_slope(x, y) -> float:
+    r"""The least-squares slope of log y against log x: the exponent p of y ≈ C·xᵖ.
+
+    ``x`` and ``y``: positive numbers of the same length; NaN when there are fewer than two points
+    (no slope to fit), as when an experiment runs a single width.
+    """
+    x, y = as_array(x, "x", ndim=1), as_array(y, "y", ndim=1)
+    if x.shape != y.shape:
+        raise ValueError(f"y: expected {x.shape[0]} values to match x, got {y.shape[0]}")
+    if np.any(x <= 0) or np.any(y <= 0):
+        raise ValueError("x, y: a log–log slope needs positive values")
+    if len(x) < 2:
+        return float("nan")
     return float(np.polyfit(np.log(x), np.log(y), 1)[0])
-
-
-@contextlib.contextmanager
-def few_threads(work: int, device: str | torch.device):
-    """Run CPU training of lecture-size nets (``work`` multiply-adds per product below 2²⁶) on one
-    torch thread; the previous setting comes back afterwards. Products of a few million
-    multiply-adds gain nothing from threads, and on a shared 2-core machine threads that wait on
-    each other made a 50-step run of the depth-50 net 17× slower (14.6 s against 0.85 s)."""
-    on_cpu = resolve_device(device, torch.float32).type == "cpu"
-    before = torch.get_num_threads()
-    if on_cpu and work < 2**26:
-        torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)

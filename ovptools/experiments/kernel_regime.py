@@ -18,10 +18,10 @@ import torch
 
 from .. import ensembles as en
 from .. import function_space as fs
-from .._device import resolve_device
+from .._device import few_threads, resolve_device
 from .._validate import check_count, check_positive
 from ..kernels import gram_empirical
-from .common import few_threads, loglog_slope
+from .common import loglog_slope
 
 
 @dataclass(frozen=True)
@@ -162,7 +162,7 @@ def ensemble_vs_kernel(
 
         eta = lim.eta if depth is None else lim.eta * 2 / m
         work = count * n * m * (m if depth else 2)
-        with few_threads(work, dev):
+        with few_threads(work):
             run = en.train_ensemble(X, y, build(), eta=eta, steps=steps, record=record, X_eval=Z)
             run_lin = en.train_ensemble(X, y, build(), eta=eta, steps=steps, record=record, X_eval=Z,
                                         linear=True) if linear else None
@@ -233,7 +233,7 @@ def output_scale(
         def build():
             return en.two_layer_ensemble(2, m, count, seed=seed + 7, antisymmetric=True, dtype=dtype, device=dev)
 
-        with few_threads(count * n * m * 2, dev):
+        with few_threads(count * n * m * 2):
             run = en.train_ensemble(X, y, build(), eta=lim.eta, steps=steps, record=record, X_eval=Z, alpha=alpha)
             run_lin = en.train_ensemble(X, y, build(), eta=lim.eta, steps=steps, record=record, X_eval=Z,
                                         alpha=alpha, linear=True)
@@ -246,7 +246,7 @@ def output_scale(
     big = a >= 1
     def slope(v):  # over α ≥ 1 where the value is positive (a tiny net may flip no pattern at all)
         ok = big & (v > 0)
-        return loglog_slope(a[ok], v[ok]) if ok.sum() >= 2 else float("nan")
+        return loglog_slope(a[ok], v[ok])  # NaN below two points
 
     return OutputScale(alphas=a, m=m, count=count, steps=steps, **result, slope_kernel=slope(result["kernel_change"]),
                        slope_distance=slope(result["distance"]), slope_weight=slope(result["weight_move"]))
@@ -285,7 +285,7 @@ def batched_speedup(*, m: int, count: int, steps: int = 50, depth: int | None = 
     ens, warm = build(), build()
     modules = [ens.module(e) for e in range(count)]
     Xt, yt = torch.as_tensor(X, dtype=torch.float32), torch.as_tensor(y, dtype=torch.float32)
-    with few_threads(count * n * m * (m if depth else 2), "cpu"):
+    with few_threads(count * n * m * (m if depth else 2)):
         # warm-up: the first calls pay once for torch's lazy set-up (seconds for the deep net), not timed
         en.train_ensemble(X, y, warm, eta=eta, steps=2, record=[2])
         loop_train(Xt, yt, [warm.module(0)], eta=eta, steps=2)

@@ -17,11 +17,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from .._device import generator, resolve_device
+from .._device import few_threads, generator, resolve_device
 from .._validate import check_count, check_positive, check_seed, rng
 from ..train import descend
 from ..train.problems import ModuleProblem
-from .common import few_threads
 
 
 @dataclass(frozen=True)
@@ -141,7 +140,7 @@ def random_label_puzzle(
 
         problem = ModuleProblem(net, Xt, labels, eta=eta / n_train, loss="square", batch_size=batch_size, seed=seed)
         recorders = {"train": lambda p, lab=labels: accuracy(Xt, lab), "test": lambda p: accuracy(Xt_test, y_test)}
-        with few_threads(0, dev):
+        with few_threads():
             runs[name] = descend(problem, steps=steps, recorders=recorders, record_every=record_every, loss_every=10,
                                  desc=f"SGD (digits, {name} labels)")
     seconds = time.perf_counter() - start

@@ -12,6 +12,7 @@ import time
 import numpy as np
 import torch
 
+from .._device import few_threads
 from .._validate import as_array, as_tensor, check_count, check_positive, check_unit_rows
 from ..data import digits, gaussian_labels, sphere
 from ..kernels import eigen_projections, gram_empirical, gram_infinite, lambda_min
@@ -19,11 +20,7 @@ from ..models import init_two_layer
 from ..train.engine import descend
 from ..train.nets import train_two_layer
 from ..train.problems import TwoLayerProblem
-from .common import few_threads
-
-
-def _slope(x, y) -> float:
-    return float(np.polyfit(np.log(x), np.log(y), 1)[0])
+from .common import loglog_slope
 
 
 def train_widths(
@@ -52,7 +49,7 @@ def train_widths(
     runs = []
     for j, m in enumerate(widths):
         W0, a0 = init_two_layer(Xt.shape[1], m, seed=seed + j)
-        runs.append(train_two_layer(W0, a0, X, y, eta=eta, steps=steps, record_every=record_every, track_gram=False,
+        runs.append(train_two_layer(X, y, W0, a0, eta=eta, steps=steps, record_every=record_every, track_gram=False,
                                     device=device, dtype=dtype, progress=progress))
     return {
         "widths": np.array(widths),
@@ -97,8 +94,8 @@ def du_figure1(
         lambda0=float(ev[0]),
         lambda_max=float(ev[-1]),
         eta=eta,
-        pattern_slope=_slope(out["widths"], out["pattern_change"][:, -1]),
-        distance_slope=_slope(out["widths"], out["max_distance"][:, -1]),
+        pattern_slope=loglog_slope(out["widths"], out["pattern_change"][:, -1]),
+        distance_slope=loglog_slope(out["widths"], out["max_distance"][:, -1]),
         n=n,
         d=d,
         X=X,
@@ -122,7 +119,7 @@ def gram_deviation(X, widths, *, seeds: int = 10, seed: int = 0) -> dict[str, np
             for m in widths
         ]
     )
-    return {"widths": np.array(widths), "deviation": errs, "slope": _slope(widths, errs)}
+    return {"widths": np.array(widths), "deviation": errs, "slope": loglog_slope(widths, errs)}
 
 
 def lambda0_vs_angle(X, angles) -> np.ndarray:
@@ -205,7 +202,7 @@ def arora_digits(
         y[flip] = rng.choice([-1.0, 1.0], size=int(flip.sum()))
         lam, proj = eigen_projections(H, y)
         W0, a = init_two_layer(Xtr.shape[1], m, seed=seed + 2, antisymmetric=True)
-        problem = TwoLayerProblem(W0, a, Xtr, y, eta=eta, device=device, dtype=dtype)
+        problem = TwoLayerProblem(Xtr, y, W0, a, eta=eta, device=device, dtype=dtype)
 
         Xte_t = torch.as_tensor(Xte, device=problem.X.device, dtype=problem.X.dtype)
         yte_t = torch.as_tensor(yte, device=problem.X.device, dtype=problem.X.dtype)
@@ -219,7 +216,7 @@ def arora_digits(
                 first_fit.append((k, test_error(Xte_t, yte_t, p.WT, p.a)))
             return ok and until_fit
 
-        with few_threads(n * m * Xtr.shape[1], problem.device):  # lecture-size products: one thread is faster
+        with few_threads(n * m * Xtr.shape[1]):  # lecture-size products: one thread is faster
             run = descend(problem, steps=steps, record_every=steps, stop=fitted, progress=progress,
                           desc=f"GD ({frac:.0%} randomized)")
         steps_run = len(run.loss) - 1

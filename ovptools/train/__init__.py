@@ -4,14 +4,16 @@ and the initial and final parameters.
 
 - :mod:`.engine` — the loop, :class:`Run`, :class:`DivergenceError` (numpy only);
 - :mod:`.vectors` — :func:`gd` and :func:`sgd` on numpy parameter vectors (Part I);
-- :mod:`.problems` — the two-layer net with its written-out gradient, and any torch module by autograd;
+- :mod:`.problems` — every problem class: the two-layer net with its written-out gradient, any torch module by
+  autograd, a flat-parameter net with momentum, batched one-sample SGD runs on logistic regression;
 - :mod:`.nets` — :func:`train_two_layer`, :func:`train_deep`, :func:`train_model` with their recorders.
 """
 
 from .engine import DivergenceError, Run, descend
 from .vectors import gd, sgd
 
-__all__ = ["DivergenceError", "Run", "descend", "gd", "sgd", "train_two_layer", "train_deep", "train_model"]
+__all__ = ["DivergenceError", "Run", "descend", "gd", "sgd",
+           "train_two_layer", "train_deep", "train_model"]  # pyright: ignore[reportUnsupportedDunderAll] (on use)
 
 
 def __getattr__(name: str):

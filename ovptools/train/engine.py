@@ -43,18 +43,23 @@ class Problem(Protocol):
 
     def loss(self) -> float | np.ndarray:
         """The objective at the current parameters (one number, or one per run for a batch of runs)."""
+        ...
 
-    def step(self, k: int) -> None:
+    def step(self, k: int, /) -> None:
         """Update the parameters in place: iterate k → k + 1."""
+        ...
 
-    def eta(self, k: int) -> float:
-        """The step size used at iteration k."""
+    def eta(self, k: int, /) -> float:
+        """The step size used at iteration k (a method, or a function of k stored on the problem)."""
+        ...
 
     def hint(self) -> str:
         """What to try after a divergence (e.g. the stable range of step sizes)."""
+        ...
 
     def state(self) -> dict[str, Any]:
         """Initial and current parameters (and anything else worth returning), as numpy arrays."""
+        ...
 
 
 Recorder = Callable[[Any], Any]

@@ -14,17 +14,17 @@ import torch
 from torch import nn
 
 from .._device import resolve_device
-from .._validate import ArrayLike, check_dtype, deep_args
+from .._validate import ArrayLike, check_dtype
 from ..models import DeepReLUNet
 from .engine import Run, descend
 from .problems import ModuleProblem, TwoLayerProblem
 
 
 def train_two_layer(
-    W0: ArrayLike,
-    a0: ArrayLike,
     X: ArrayLike,
     y: ArrayLike,
+    W0: ArrayLike,
+    a0: ArrayLike,
     *,
     eta: float,
     steps: int,
@@ -47,7 +47,7 @@ def train_two_layer(
     """
     from ..kernels import gram_empirical, lambda_min
 
-    p = TwoLayerProblem(W0, a0, X, y, eta=eta, train_a=train_a, device=device, dtype=dtype)
+    p = TwoLayerProblem(X, y, W0, a0, eta=eta, train_a=train_a, device=device, dtype=dtype)
     recorders = {
         "pattern_change": lambda p: float(((p.forward()[0] >= 0) != p.S0).float().mean()),
         "max_distance": lambda p: float(torch.linalg.vector_norm(p.WT - p.WT0, dim=0).max()),
@@ -59,10 +59,10 @@ def train_two_layer(
 
 
 def train_deep(
-    Ws0: Sequence[ArrayLike],
-    v: ArrayLike,
     X: ArrayLike,
     y: ArrayLike,
+    Ws0: Sequence[ArrayLike],
+    v: ArrayLike,
     *,
     eta: float,
     steps: int,
@@ -85,13 +85,16 @@ def train_deep(
     fraction of (sample, unit) pairs of layer l whose ReLU switched), and with ``track_ntk`` the
     drift ``ntk_change`` = ‖K(k) − K(0)‖_F / ‖K(0)‖_F of the empirical NTK. State: ``Ws0, Ws, v``.
     """
-    from ..kernels import empirical_ntk
+    from ..kernels import tangent_kernel
 
-    Wt, vt, Xt = deep_args(Ws0, v, X)
-    dtype = Wt[0].dtype if check_dtype(dtype) is None else dtype
-    dev = resolve_device(device, dtype)
-    net = DeepReLUNet([W.to(dev, dtype) for W in Wt], vt.to(dev, dtype))
-    p = ModuleProblem(net, Xt.to(dev, dtype), y, eta=eta, loss=loss, batch_size=batch_size, seed=seed)
+    # each input is checked once, at its door: the weights by the net, the data by the problem
+    dtype = check_dtype(dtype)
+    net = DeepReLUNet(Ws0, v)
+    dtype = net.v.dtype if dtype is None else dtype
+    net = net.to(resolve_device(device, dtype), dtype)
+    p = ModuleProblem(net, X, y, eta=eta, loss=loss, batch_size=batch_size, seed=seed)
+    if p.X.shape[1] != net.Ws[0].shape[0]:
+        raise ValueError(f"X: expected {net.Ws[0].shape[0]} columns (rows of Ws[0]), got shape {tuple(p.X.shape)}")
     W_init = [W.detach().clone() for W in net.Ws]
     norms = [float(torch.linalg.norm(W)) for W in W_init]
     with torch.no_grad():
@@ -107,9 +110,9 @@ def train_deep(
         "pattern_change": patterns,
     }
     if track_ntk:
-        K0 = empirical_ntk(W_init, net.v, p.X)
-        recorders["ntk_change"] = lambda p: float(
-            torch.linalg.norm(empirical_ntk([W.detach() for W in net.Ws], net.v, p.X) - K0) / torch.linalg.norm(K0))
+        K0 = tangent_kernel(net, p.X)
+        norm0 = torch.linalg.norm(K0)
+        recorders["ntk_change"] = lambda p: float(torch.linalg.norm(tangent_kernel(net, p.X) - K0) / norm0)
     run = descend(p, steps=steps, recorders=recorders, record_every=record_every, blowup=blowup,
                   progress=progress, desc="SGD (deep)" if p.B < p.X.shape[0] else "GD (deep)")
     run.state.update(Ws0=[W.cpu().numpy() for W in W_init], Ws=[W.detach().cpu().numpy() for W in net.Ws],
@@ -139,8 +142,7 @@ def train_model(
     ``record_every`` steps: for the square loss with L* = 0 the PL constant at that point
     (½‖∇L‖² ≥ λ_min(K)·L).
     """
-    from ..autodiff import tangent_kernel
-    from ..kernels import lambda_min
+    from ..kernels import lambda_min, tangent_kernel
 
     p = ModuleProblem(model, X, y, eta=eta, loss=loss, batch_size=batch_size, seed=seed)
     recorders = {"lambda_min": lambda p: lambda_min(tangent_kernel(p.model, p.X))} if track_kernel else {}

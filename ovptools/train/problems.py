@@ -1,5 +1,9 @@
-r"""Training problems for networks, on any torch device: the two-layer net with its gradient written
-out (Du et al.), and any torch module trained by autograd with full-batch GD or minibatch SGD.
+r"""Every training problem of the course, in the form :func:`.engine.descend` runs (loss, step, eta, hint, state):
+:class:`TwoLayerProblem` (Du et al.'s net, its gradient written out), :class:`ModuleProblem` (any torch module
+by autograd, GD or minibatch SGD), :class:`FlatSquareLossProblem` (GD with momentum on a net whose parameters
+are one flat vector θ, Lecture 8), :class:`LogisticSGDRuns` (S one-sample SGD runs at once in numpy, Lecture 2);
+Part I's problems on numpy vectors are built by :func:`.vectors.gd` and :func:`.vectors.sgd`. torch is imported
+by the torch problems' methods only, so the numpy ones load without it.
 
 Loss convention (Du et al.): a sum over samples, not a mean. ``"square"``:
 :math:`\frac12\sum_i (f(x_i) - y_i)^2`; ``"logistic"``: :math:`\sum_i \log(1 + e^{-y_i f(x_i)})`, y_i = ±1.
@@ -8,11 +12,10 @@ Loss convention (Du et al.): a sum over samples, not a mean. ``"square"``:
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any
 
-import torch
-from torch import nn
+import numpy as np
 
-from .._device import generator, in_float64, resolve_device
 from .._validate import (
     as_tensor,
     check_choice,
@@ -23,10 +26,15 @@ from .._validate import (
     two_layer_args,
 )
 
+if TYPE_CHECKING:
+    import torch
+
 LOSSES = ("square", "logistic")
 
 
 def sum_loss(kind: str, f: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    import torch
+
     if kind == "square":
         return 0.5 * ((f - y) ** 2).sum()
     return torch.nn.functional.softplus(-y * f).sum()
@@ -37,7 +45,7 @@ def targets(y, X: torch.Tensor, kind: str = "square") -> torch.Tensor:
     yt = as_tensor(y, "y", ndim=1, dtype=X.dtype, device=X.device)
     check_same_rows("X", X, "y", yt)
     if kind == "logistic" and not bool((yt.abs() == 1).all()):
-        bad = torch.unique(yt[yt.abs() != 1])[:5].tolist()
+        bad = yt[yt.abs() != 1].unique()[:5].tolist()
         raise ValueError(f"y: the logistic loss expects labels ±1, got values such as {bad}; "
                          "labels 0/1 map to ±1 by y = 2*y - 1")
     return yt
@@ -53,7 +61,10 @@ class TwoLayerProblem:
     the recorders and the step.
     """
 
-    def __init__(self, W0, a0, X, y, *, eta, train_a=False, device="auto", dtype=None) -> None:
+    def __init__(self, X, y, W0, a0, *, eta: float, train_a: bool = False, device: str | torch.device = "auto",
+                 dtype: torch.dtype | None = None) -> None:
+        from .._device import resolve_device
+
         Wt, at, Xt = two_layer_args(W0, a0, X)
         dtype = Wt.dtype if check_dtype(dtype) is None else dtype
         dev = resolve_device(device, dtype)
@@ -73,10 +84,10 @@ class TwoLayerProblem:
 
     def forward(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(pre-activations X W(k)ᵀ, activations, residual u(k) − y) of the current iterate, computed once.
-        (``torch.relu`` gives the right values here; no autograd runs through this problem.)"""
+        (torch's ``relu`` gives the right values here; no autograd runs through this problem.)"""
         if self._cache is None:
             pre = self.X @ self.WT
-            act = torch.relu(pre)
+            act = pre.relu()
             self._cache = pre, act, act @ self.a / self.root_m - self.y
         return self._cache
 
@@ -98,9 +109,12 @@ class TwoLayerProblem:
         return self._eta
 
     def hint(self) -> str:
+        import torch
+
+        from .._device import in_float64
         from ..kernels import gram_empirical
 
-        H0 = gram_empirical(self.WT0.T, self.X)
+        H0 = torch.as_tensor(gram_empirical(self.WT0.T, self.X))
         lam_max = in_float64(lambda H: float(torch.linalg.eigvalsh(H)[-1]), H0)
         return (f"GD on this loss is stable only for eta < 2/λ_max(H(0)) = {2 / lam_max:.3g}; "
                 f"try eta <= {1 / lam_max:.3g}.")
@@ -120,7 +134,11 @@ class ModuleProblem:
     """
 
     def __init__(self, model, X, y, *, eta, loss="square", batch_size=None, seed=0) -> None:
-        if not isinstance(model, nn.Module):
+        import torch
+
+        from .._device import generator
+
+        if not isinstance(model, torch.nn.Module):
             raise ValueError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
         self.model = model
         self.params = [p for p in model.parameters() if p.requires_grad]
@@ -150,6 +168,8 @@ class ModuleProblem:
         return out
 
     def loss(self) -> float:
+        import torch
+
         if self.B == self.X.shape[0]:  # full batch: keep the graph for the step
             self._graph = sum_loss(self.kind, self.outputs(self.X), self.y)
             return float(self._graph.detach())
@@ -157,6 +177,8 @@ class ModuleProblem:
             return float(sum_loss(self.kind, self.outputs(self.X), self.y))
 
     def step(self, k: int) -> None:
+        import torch
+
         n = self.X.shape[0]
         if self.B < n:
             if self._pos + self.B > n:
@@ -181,3 +203,97 @@ class ModuleProblem:
 
     def state(self) -> dict:
         return {}
+
+
+class FlatSquareLossProblem:
+    """Full-batch GD θ ← θ − η∇L(θ) on L(θ) = ½‖F(θ) − Y‖² for a net whose parameters are one flat vector
+    ``net.theta`` and whose outputs at any θ are ``net.forward_at(theta, X)`` (any number of outputs), with
+    optional heavy-ball momentum (v ← βv + ∇L, θ ← θ − ηv)."""
+
+    def __init__(self, net: Any, X, Y, *, eta: float, momentum: float = 0.0) -> None:
+        import torch
+
+        ref = net.theta
+        self.net, self.device = net, str(ref.device)
+        self.X = as_tensor(X, "X", ndim=2, dtype=ref.dtype, device=ref.device)
+        self.Y = as_tensor(Y, "y", ndim=(1, 2), dtype=ref.dtype, device=ref.device)
+        check_same_rows("X", self.X, "y", self.Y)
+        if self.X.shape[1] != net.shapes[0][1]:
+            raise ValueError(f"X: expected {net.shapes[0][1]} columns (the net's d), got {self.X.shape[1]}")
+        self._eta = check_positive(eta, "eta")
+        self.theta0 = ref.detach().clone()
+        if isinstance(momentum, bool) or not 0 <= float(momentum) < 1:
+            raise ValueError(f"momentum: expected a number in [0, 1), got {momentum!r}")
+        self.momentum, self._velocity = float(momentum), torch.zeros_like(self.theta0)
+
+    def residual(self, theta: torch.Tensor | None = None) -> torch.Tensor:
+        theta = self.net.theta if theta is None else theta
+        return (self.net.forward_at(theta, self.X) - self.Y).reshape(-1)
+
+    def objective(self, theta: torch.Tensor) -> torch.Tensor:
+        r = self.residual(theta)
+        return 0.5 * (r @ r)
+
+    def gradient(self) -> torch.Tensor:
+        import torch
+
+        theta = self.net.theta.detach().requires_grad_(True)
+        (g,) = torch.autograd.grad(self.objective(theta), theta)
+        return g
+
+    def loss(self) -> float:
+        import torch
+
+        with torch.no_grad():
+            return float(self.objective(self.net.theta))
+
+    def step(self, k: int) -> None:
+        import torch
+
+        g = self.gradient()
+        with torch.no_grad():
+            self._velocity = self.momentum * self._velocity + g
+            self.net.theta -= self._eta * self._velocity
+
+    def eta(self, k: int) -> float:
+        return self._eta
+
+    def hint(self) -> str:
+        return "Try a step size below 2/λ_max of the loss's Hessian (about 2/λ_max of the tangent kernel)."
+
+    def state(self) -> dict:
+        return {"theta0": self.theta0.cpu().numpy(), "theta": self.net.theta.detach().cpu().numpy()}
+
+
+class LogisticSGDRuns:
+    """One-sample SGD on ℓ2-regularized logistic regression for S independent runs at once (numpy), run s on
+    its own data ``X[s]``, ``y[s]`` (S×n×d, S×n), with the strongly convex schedule η_k = 2/(λ(k + k₀));
+    ``idx[s, k]`` is run s's sample at step k (drawn by the caller). Its loss is the vector of the S losses."""
+
+    device = "cpu"
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, lam: float, k0: float, idx: np.ndarray) -> None:
+        self.X, self.y, self.lam, self.k0, self.idx = X, y, lam, k0, idx
+        self.rows = np.arange(idx.shape[0])
+        self.W = np.zeros((idx.shape[0], X.shape[2]))
+
+    def loss(self) -> np.ndarray:
+        margins = self.y * np.einsum("snd,sd->sn", self.X, self.W)
+        softplus = np.maximum(-margins, 0) + np.log1p(np.exp(-np.abs(margins)))  # log(1 + e^{−margin}), stably
+        return np.mean(softplus, axis=1) + 0.5 * self.lam * np.sum(self.W**2, axis=1)
+
+    def eta(self, k: int) -> float:
+        return 2 / (self.lam * (k + self.k0))
+
+    def step(self, k: int) -> None:
+        i = self.idx[:, k]
+        xi, yi = self.X[self.rows, i], self.y[self.rows, i]
+        with np.errstate(over="ignore"):  # exp → inf gives the right limit s = 0
+            s = -yi / (1 + np.exp(yi * np.sum(xi * self.W, axis=1)))
+        self.W -= self.eta(k) * (s[:, None] * xi + self.lam * self.W)
+
+    def hint(self) -> str:
+        return "The schedule 2/(λ(k + k₀)) with k₀ = 2β/λ is stable; check λ and the data."
+
+    def state(self) -> dict:
+        return {"W": self.W.copy()}

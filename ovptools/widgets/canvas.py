@@ -1,11 +1,9 @@
 """The drawing machinery shared by the lecture widgets: one figure with fixed margins, rendered
 once per redraw into an ``ipywidgets.Image``, a status line, the static copy for committed
-notebooks, and a thread limit for the redraw's computation."""
+notebooks (the redraw's thread limit is :func:`ovptools._device.few_threads`)."""
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import os
 import time
 from io import BytesIO
@@ -109,38 +107,3 @@ class Canvas:
         box = w.VBox([w.HBox(controls), self.status, self.image])
         box.figure = self.fig
         return box
-
-
-@functools.cache
-def blas_threads():
-    """threadpoolctl's controller of numpy's BLAS threads (None without threadpoolctl)."""
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:
-        return None
-    return ThreadpoolController()
-
-
-@contextlib.contextmanager
-def threads(work: int):
-    """Run a redraw's computation (``work`` multiply-adds per matrix product) on few threads.
-
-    Lecture-size products (below 2²⁴ multiply-adds) run on one thread, larger ones on all cores but
-    one, for torch and for numpy's BLAS (through threadpoolctl, when installed); the previous
-    settings come back afterwards. Small products gain nothing from threads, and with a core busy
-    elsewhere (the browser, another notebook) threads that wait on each other are slower by orders
-    of magnitude: the default two-layer run took 47 ms on one thread but 13 s on two, on 2 cores
-    with one of them busy.
-    """
-    import torch
-
-    before = torch.get_num_threads()
-    count = 1 if work < 2**24 else max(1, min(before, (os.cpu_count() or 1) - 1))
-    controller = blas_threads()
-    blas = contextlib.nullcontext() if controller is None else controller.limit(limits=count, user_api="blas")
-    torch.set_num_threads(count)
-    try:
-        with blas:
-            yield
-    finally:
-        torch.set_num_threads(before)

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
 
 from ..train import DivergenceError
-from .canvas import Canvas, slider, threads, title
+from .canvas import Canvas, slider, title
+
+_REDRAW = {"threshold": 2**24, "blas": True, "above": max(1, (os.cpu_count() or 1) - 1)}
+"""A redraw's thread limit (:func:`ovptools._device.few_threads`): one thread, for torch and numpy's BLAS,
+below 2²⁴ multiply-adds per product; above, at most all cores but one, leaving one to the browser (small
+products gain nothing from threads, and with a core busy elsewhere threads that wait on each other are
+slower by orders of magnitude)."""
 
 
 def two_layer_demo(*, d: int = 50, steps: int = 100, seed: int = 0, device: str = "auto"):
@@ -19,6 +26,7 @@ def two_layer_demo(*, d: int = 50, steps: int = 100, seed: int = 0, device: str 
     import ipywidgets as w
     import torch
 
+    from .._device import few_threads
     from ..data import gaussian_labels, sphere
     from ..kernels import gram_infinite
     from ..models import init_two_layer
@@ -50,15 +58,15 @@ def two_layer_demo(*, d: int = 50, steps: int = 100, seed: int = 0, device: str 
 
     def redraw(*_):
         start = time.perf_counter()
-        with threads(n.value * m.value * d):
+        with few_threads(n.value * m.value * d, **_REDRAW):
             X, y, lam0, lam_max = problem(n.value)
             W0, a = init_two_layer(d, m.value, seed=seed + 2)
             step = eta.value / lam_max
             try:
-                run = train_two_layer(W0, a, X, y, eta=step, steps=steps, record_every=10, device=device,
+                run = train_two_layer(X, y, W0, a, eta=step, steps=steps, record_every=10, device=device,
                                       dtype=torch.float32, progress=False)
             except DivergenceError as err:  # show it, keep the widget alive
-                run, note = None, f"diverged: {str(err).split(':')[0]}"
+                run, note = None, f"diverged at iteration {err.iteration} with step size eta = {err.eta:g}"
         lam0_line.set_ydata([lam0, lam0])
         half_line.set_ydata([lam0 / 2, lam0 / 2])
         for line in (loss, rate, lam_k):
@@ -87,13 +95,14 @@ def deep_demo(*, n: int = 32, d: int = 8, steps: int = 40, seed: int = 0, device
     import torch
     from matplotlib.ticker import NullFormatter
 
+    from .._device import few_threads
     from ..data import separated_data
-    from ..kernels import relu_ntk_infinite
+    from ..kernels import ntk_infinite
     from ..models import deep_relu_forward, init_deep
     from ..train.nets import train_deep
 
     X, y = separated_data(n, d, phi=0.1, seed=seed)
-    lam_max = {L: float(np.linalg.eigvalsh(relu_ntk_infinite(X, L))[-1]) for L in range(1, 9)}
+    lam_max = {L: float(np.linalg.eigvalsh(ntk_infinite(X, L))[-1]) for L in range(1, 9)}
     m = slider(w.IntSlider, value=128, min=16, max=1024, step=16, description="width m")
     depth = slider(w.IntSlider, value=3, min=1, max=8, description="depth L")
     step = slider(w.FloatSlider, value=1.0, min=0.1, max=3.0, step=0.1, description="step × η₀")
@@ -112,13 +121,13 @@ def deep_demo(*, n: int = 32, d: int = 8, steps: int = 40, seed: int = 0, device
         start = time.perf_counter()
         L = int(depth.value)
         eta = step.value * 4.0 / (m.value * lam_max[L])
-        with threads(n * m.value * m.value):
+        with few_threads(n * m.value * m.value, **_REDRAW):
             Ws, v = init_deep(d, m.value, L, seed=seed + 1)
             try:
-                run = train_deep(Ws, v, X, y, eta=eta, steps=steps, loss="logistic", record_every=5, device=device,
+                run = train_deep(X, y, Ws, v, eta=eta, steps=steps, loss="logistic", record_every=5, device=device,
                                  dtype=torch.float32, progress=False)
             except DivergenceError as err:  # show it, keep the widget alive
-                run, note = None, f"diverged: {str(err).split(':')[0]}"
+                run, note = None, f"diverged at iteration {err.iteration} with step size eta = {err.eta:g}"
         loss.set_visible(run is not None)
         for j, line in enumerate(layers):
             line.set_visible(run is not None and j < L)

@@ -64,9 +64,9 @@ def kernel_along_gd(net, X, y, *, eta: float, steps: int) -> KernelPath:
     """
     import torch
 
+    from ..._device import few_threads
     from ...models import OneLayerNet
     from ...train.problems import ModuleProblem
-    from ..common import few_threads
 
     if not isinstance(net, OneLayerNet):
         raise ValueError(f"net: expected an ovptools.OneLayerNet, got {type(net).__name__}")
@@ -88,7 +88,7 @@ def kernel_along_gd(net, X, y, *, eta: float, steps: int) -> KernelPath:
             changed = ((p.X @ p.model.W.T >= 0) != S0).to(torch.float64).mean()
             return np.array([float(ev[0]), float(ev[-1]), float(r @ K @ r), float(changed)])
 
-    with few_threads(0, problem.device):  # lecture-size products: one thread is faster
+    with few_threads():  # lecture-size products: one thread is faster
         run = descend(problem, steps=steps, recorders={"kernel": measure}, record_every=1, desc="GD (kernel)")
     lam_min, lam_max, grad_sq, pattern_change = run.kernel.T
     loss = run.loss

@@ -13,39 +13,7 @@ from ..._validate import as_array, check_count, check_positive, check_same_rows,
 from ...data import logistic_data
 from ...objectives import logistic_grad, logistic_loss, logistic_optimum
 from ...train import DivergenceError, Run, descend, gd, sgd
-
-
-class _SeededSGD:
-    """One-sample SGD on ℓ2-regularized logistic regression for S independent runs at once, run s on
-    its own data ``X[s]``, ``y[s]`` (S×n×d, S×n), with the strongly convex schedule
-    η_k = 2/(λ(k + k₀)); ``idx[s, k]`` is run s's sample at step k."""
-
-    device = "cpu"
-
-    def __init__(self, X, y, lam, k0, idx) -> None:
-        self.X, self.y, self.lam, self.k0, self.idx = X, y, lam, k0, idx
-        self.rows = np.arange(idx.shape[0])
-        self.W = np.zeros((idx.shape[0], X.shape[2]))
-
-    def loss(self) -> np.ndarray:
-        margins = self.y * np.einsum("snd,sd->sn", self.X, self.W)
-        softplus = np.maximum(-margins, 0) + np.log1p(np.exp(-np.abs(margins)))  # log(1 + e^{−margin}), stably
-        return np.mean(softplus, axis=1) + 0.5 * self.lam * np.sum(self.W**2, axis=1)
-
-    def eta(self, k: int) -> float:
-        return 2 / (self.lam * (k + self.k0))
-
-    def step(self, k: int) -> None:
-        i = self.idx[:, k]
-        xi, yi = self.X[self.rows, i], self.y[self.rows, i]
-        s = -yi / (1 + np.exp(yi * np.sum(xi * self.W, axis=1)))
-        self.W -= self.eta(k) * (s[:, None] * xi + self.lam * self.W)
-
-    def hint(self) -> str:
-        return "The schedule 2/(λ(k + k₀)) with k₀ = 2β/λ is stable; check λ and the data."
-
-    def state(self) -> dict:
-        return {"W": self.W.copy()}
+from ...train.problems import LogisticSGDRuns
 
 
 def _first_reach(gaps: np.ndarray, eps: np.ndarray, cost_per_step: float) -> np.ndarray:
@@ -146,7 +114,7 @@ def gd_vs_sgd_cost(ns, eps_grid, *, d: int = 10, lam: float = 0.01, n_seeds: int
             run = gd(f, lambda w, X=X, y=y: logistic_grad(w, X, y, lam), np.zeros(d), eta=1 / beta, steps=k_max)
             gd_cost[a, :, s] = _first_reach(run.loss - f_stars[s], eps_grid, n)
         idx = np.stack([rng(1000 * a + s).integers(0, n, size=max_sgd_steps) for s in range(seeds)])
-        problem = _SeededSGD(Xs, ys, lam, 2 * betas.max() / lam, idx)
+        problem = LogisticSGDRuns(Xs, ys, lam, 2 * betas.max() / lam, idx)
         reached = np.zeros(seeds, dtype=bool)
 
         def stop(value, f_stars=f_stars, reached=reached):

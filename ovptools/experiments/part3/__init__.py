@@ -32,7 +32,6 @@ from .residual import (
     du_lee_resnet_width_bound,
     ntk_timing,
     plain_vs_residual,
-    residual_ntk,
     zou_width_bound,
 )
 
@@ -53,6 +52,5 @@ __all__ = [
     "ntk_timing",
     "pl_star_along_run",
     "plain_vs_residual",
-    "residual_ntk",
     "zou_width_bound",
 ]

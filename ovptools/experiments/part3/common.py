@@ -1,14 +1,12 @@
-"""Helpers shared by Part III's experiments: batched SGD runs (the log–log slope and the thread limit live in
-:mod:`ovptools.experiments.common` and are re-exported here for Part III's modules)."""
+"""Helpers shared by Part III's experiments: batched SGD runs (the log–log slope is
+:func:`ovptools.experiments.common.loglog_slope`, the thread limit :func:`ovptools._device.few_threads`)."""
 
 from __future__ import annotations
 
 import numpy as np
 import torch
 
-from ..common import few_threads, loglog_slope
-
-__all__ = ["batched_logistic_sgd", "few_threads", "loglog_slope"]
+__all__ = ["batched_logistic_sgd"]
 
 
 def batched_logistic_sgd(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..._device import resolve_device
+from ..._device import few_threads, resolve_device
 from ..._validate import (
     as_array,
     check_count,
@@ -14,10 +14,11 @@ from ..._validate import (
     check_unit_rows,
 )
 from ...data import min_separation, separated_data
-from ...kernels import empirical_ntk, relu_ntk_infinite
+from ...kernels import ntk_empirical, ntk_infinite
 from ...models import deep_relu_forward, init_deep
 from ...train.nets import train_deep
-from .common import batched_logistic_sgd, few_threads, loglog_slope
+from ..common import loglog_slope
+from .common import batched_logistic_sgd
 
 
 def deep_lazy_training(
@@ -58,18 +59,18 @@ def deep_lazy_training(
     keys = ("train_accuracy", "loss", "relative_change", "absolute_change", "spectral_change", "pattern_change",
             "ntk_change", "eta")
     per: dict[str, list] = {k: [] for k in keys}
-    with few_threads(n * max(widths) ** 2, device):
+    with few_threads(n * max(widths) ** 2):
         for s in range(seeds):
             base = seed + 100 * s
             X, y = separated_data(n, d, phi=phi, seed=base)
             if s == 0:
                 X0, y0 = X, y
-            lam_max = float(np.linalg.eigvalsh(relu_ntk_infinite(X, depth))[-1])
+            lam_max = float(np.linalg.eigvalsh(ntk_infinite(X, depth))[-1])
             out: dict[str, list] = {k: [] for k in keys}
             for j, m in enumerate(widths):
                 Ws, v = init_deep(d, m, depth, seed=base + 1 + j)
                 eta = 4.0 / (m * lam_max)
-                run = train_deep(Ws, v, X, y, eta=eta, steps=steps, batch_size=batch_size, loss="logistic",
+                run = train_deep(X, y, Ws, v, eta=eta, steps=steps, batch_size=batch_size, loss="logistic",
                                  record_every=steps, track_ntk=True, seed=base, device=device, dtype=torch.float32)
                 out["train_accuracy"].append(float(np.mean(np.sign(deep_relu_forward(run.Ws, run.v, X)) == y)))
                 out["loss"].append(run.loss)
@@ -104,13 +105,13 @@ def ntk_convergence(
     check_unit_rows(X, "X")
     widths = [check_count(m, "widths") for m in widths]
     seeds = check_count(seeds, "seeds")
-    theta = relu_ntk_infinite(X, depth)
+    theta = ntk_infinite(X, depth)
     dev = resolve_device(device, torch.float64)
 
     def error(m: int, s: int) -> float:
         Ws, v = init_deep(X.shape[1], m, depth, seed=seed + s)
         on = {"dtype": torch.float64, "device": dev}
-        K = empirical_ntk([torch.as_tensor(W, **on) for W in Ws], torch.as_tensor(v, **on), torch.as_tensor(X, **on))
+        K = ntk_empirical([torch.as_tensor(W, **on) for W in Ws], torch.as_tensor(v, **on), torch.as_tensor(X, **on))
         return float(np.linalg.norm(K.cpu().numpy() * 2 / m - theta))
 
     errs = np.array([np.mean([error(m, s) for s in range(seeds)]) / np.linalg.norm(theta) for m in widths])
@@ -153,9 +154,9 @@ def accuracy_grid(
     ys = torch.as_tensor(y, **on).expand(seeds, n)
     acc = np.zeros((len(depths), len(widths), seeds))
     loss, out0, out1 = np.zeros_like(acc), np.zeros_like(acc), np.zeros_like(acc)
-    with few_threads(seeds * n * max(widths) ** 2, device):
+    with few_threads(seeds * n * max(widths) ** 2):
         for a, L in enumerate(depths):
-            lam_max = float(np.linalg.eigvalsh(relu_ntk_infinite(X, L))[-1])
+            lam_max = float(np.linalg.eigvalsh(ntk_infinite(X, L))[-1])
             for b, m in enumerate(widths):
                 inits = [init_deep(d, m, L, seed=seed + 1 + s) for s in range(seeds)]
                 Ws = [torch.as_tensor(np.stack([W[layer] for W, _ in inits]), **on) for layer in range(L)]

@@ -7,73 +7,19 @@ import time
 import numpy as np
 import torch
 
-from ..._device import resolve_device
+from ..._device import few_threads, resolve_device
 from ..._validate import (
-    as_tensor,
     check_count,
-    check_positive,
     check_seed,
     rng,
 )
 from ...data import digits
 from ...train.engine import descend
-from .practical import PracticalNet, few_threads, mlp_parameter_count
+from ...train.problems import FlatSquareLossProblem
+from .practical import PracticalNet, mlp_parameter_count
 
 
-class SquareLossProblem:
-    """Full-batch GD θ ← θ − η∇L(θ) on L(θ) = ½‖F(θ) − Y‖² for a :class:`PracticalNet` (any m_y),
-    with optional heavy-ball momentum (v ← βv + ∇L, θ ← θ − ηv), in the form
-    :func:`ovptools.train.engine.descend` runs."""
-
-    def __init__(self, net: PracticalNet, X, Y, *, eta: float, momentum: float = 0.0) -> None:
-        ref = net.theta
-        self.net, self.device = net, str(ref.device)
-        self.X = as_tensor(X, "X", ndim=2, dtype=ref.dtype, device=ref.device)
-        self.Y = as_tensor(Y, "y", ndim=(1, 2), dtype=ref.dtype, device=ref.device)
-        if self.Y.shape[0] != self.X.shape[0]:
-            raise ValueError(f"y: expected {self.X.shape[0]} rows to match X, got {self.Y.shape[0]}")
-        if self.X.shape[1] != net.shapes[0][1]:
-            raise ValueError(f"X: expected {net.shapes[0][1]} columns (the net's d), got {self.X.shape[1]}")
-        self._eta = check_positive(eta, "eta")
-        self.theta0 = ref.detach().clone()
-        if not 0 <= float(momentum) < 1:
-            raise ValueError(f"momentum: expected a number in [0, 1), got {momentum!r}")
-        self.momentum, self._velocity = float(momentum), torch.zeros_like(self.theta0)
-
-    def residual(self, theta: torch.Tensor | None = None) -> torch.Tensor:
-        theta = self.net.theta if theta is None else theta
-        return (self.net.apply(theta, self.X) - self.Y).reshape(-1)
-
-    def objective(self, theta: torch.Tensor) -> torch.Tensor:
-        r = self.residual(theta)
-        return 0.5 * (r @ r)
-
-    def gradient(self) -> torch.Tensor:
-        theta = self.net.theta.detach().requires_grad_(True)
-        (g,) = torch.autograd.grad(self.objective(theta), theta)
-        return g
-
-    def loss(self) -> float:
-        with torch.no_grad():
-            return float(self.objective(self.net.theta))
-
-    def step(self, k: int) -> None:
-        g = self.gradient()
-        with torch.no_grad():
-            self._velocity = self.momentum * self._velocity + g
-            self.net.theta -= self._eta * self._velocity
-
-    def eta(self, k: int) -> float:
-        return self._eta
-
-    def hint(self) -> str:
-        return "Try a step size below 2/λ_max of the loss's Hessian (about 2/λ_max of the tangent kernel)."
-
-    def state(self) -> dict:
-        return {"theta0": self.theta0.cpu().numpy(), "theta": self.net.theta.detach().cpu().numpy()}
-
-
-def _top_curvature(problem: SquareLossProblem, steps: int = 20) -> float:
+def _top_curvature(problem: FlatSquareLossProblem, steps: int = 20) -> float:
     """λ_max of ∇²L at the current θ, by Lanczos on Hessian-vector products."""
     from ...autodiff import hessian_extremes
 
@@ -109,7 +55,7 @@ def digits_memorization(
     dev = resolve_device(device, torch.float32)
     out: dict = {}
     for name, lab in labels.items():
-        with few_threads(0, dev):
+        with few_threads():
             out[name] = _digits_run(Xtr, Xte, yte, lab, width, depth, steps, momentum, activation, seed, dev, name)
     out.update(p=mlp_parameter_count(64, (width,) * depth, 10), n_times_m_y=10 * n_train, n_train=n_train,
                n_test=n_test, width=width, depth=depth, device=str(dev))
@@ -119,7 +65,7 @@ def digits_memorization(
 def _digits_run(Xtr, Xte, yte, lab, width, depth, steps, momentum, activation, seed, dev, name) -> dict:
     net = PracticalNet(64, (width,) * depth, 10, activation=activation, seed=seed, dtype=torch.float32,
                        device=dev)
-    prob = SquareLossProblem(net, torch.from_numpy(Xtr).float(), np.eye(10)[lab], eta=1.0,
+    prob = FlatSquareLossProblem(net, torch.from_numpy(Xtr).float(), np.eye(10)[lab], eta=1.0,
                               momentum=momentum)
     prob._eta = 1.0 / _top_curvature(prob)
     start = time.perf_counter()

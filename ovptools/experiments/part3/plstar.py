@@ -10,7 +10,7 @@ import time
 import numpy as np
 import torch
 
-from ..._device import resolve_device
+from ..._device import few_threads, resolve_device
 from ..._validate import (
     check_count,
     check_positive,
@@ -18,9 +18,11 @@ from ..._validate import (
     rng,
 )
 from ...data import sphere
+from ...kernels import tangent_kernel
+from ...objectives import fitted_rate
 from ...train.engine import descend
-from .memorization import SquareLossProblem
-from .practical import PracticalNet, fit_gauss_newton, flat_jacobian, mlp_parameter_count, on_one_thread
+from ...train.problems import FlatSquareLossProblem
+from .practical import PracticalNet, fit_gauss_newton, flat_jacobian, mlp_parameter_count
 
 
 def _regression_task(n: int, d: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -29,7 +31,7 @@ def _regression_task(n: int, d: int, seed: int) -> tuple[torch.Tensor, torch.Ten
             torch.from_numpy(rng(seed + 7).uniform(-1.0, 1.0, size=n)))
 
 
-@on_one_thread
+@few_threads()  # tiny products: on a shared 2-core machine two waiting threads ran 3x slower
 def hessian_at_minimum(
     *,
     n: int = 20,
@@ -76,7 +78,7 @@ def hessian_at_minimum(
         if p <= n:
             raise ValueError(f"width: expected p = {p} parameters > n = {n} (over-parameterized), got width {m}")
         res = fit_gauss_newton(net, X, y, iters=200, tol=1e-12)
-        prob = SquareLossProblem(net, X, y, eta=1.0)
+        prob = FlatSquareLossProblem(net, X, y, eta=1.0)
         theta = net.theta.detach().clone()
         start = time.perf_counter()
         H = jacrev(jacrev(prob.objective))(theta)  # reverse over reverse (forward mode warns under torch.jit)
@@ -119,8 +121,7 @@ def hessian_at_minimum(
 
 def _kernel_records(net: PracticalNet, X: torch.Tensor) -> dict:
     def eig(p) -> list[float]:
-        J = flat_jacobian(net, net.theta.detach(), X)
-        lam = torch.linalg.eigvalsh(J @ J.T)
+        lam = torch.linalg.eigvalsh(tangent_kernel(net, X))
         return [float(lam[0]), float(lam[-1])]
 
     return {
@@ -130,7 +131,7 @@ def _kernel_records(net: PracticalNet, X: torch.Tensor) -> dict:
     }
 
 
-@on_one_thread
+@few_threads()
 def pl_star_along_run(
     widths=(16, 64, 256),
     *,
@@ -162,9 +163,9 @@ def pl_star_along_run(
     out: dict = {k: [] for k in (*keys, "mu0", "radius", "final_loss", "eta")}
     for m in widths:
         net = PracticalNet(d, (m,), 1, seed=seed + 1, device=dev)
-        lam = torch.linalg.eigvalsh(_kernel_matrix(net, X))
+        lam = torch.linalg.eigvalsh(tangent_kernel(net, X))
         mu0, beta = float(lam[0]), float(lam[-1])
-        prob = SquareLossProblem(net, X, y, eta=1.0 / beta)
+        prob = FlatSquareLossProblem(net, X, y, eta=1.0 / beta)
         run = descend(prob, steps=steps, recorders=_kernel_records(net, X), record_every=record_every,
                        desc=f"GD (m = {m})")
         loss = run.loss[run.steps]
@@ -184,12 +185,7 @@ def pl_star_along_run(
     return res
 
 
-def _kernel_matrix(net: PracticalNet, X: torch.Tensor) -> torch.Tensor:
-    J = flat_jacobian(net, net.theta.detach(), X)
-    return J @ J.T
-
-
-@on_one_thread
+@few_threads()
 def condition_number_speed(
     dims=(4, 6, 10, 20),
     *,
@@ -222,15 +218,15 @@ def condition_number_speed(
         X, y = _regression_task(n, dd, seed)
         X, y = X.to(dev), y.to(dev)
         net = PracticalNet(dd, (width,), 1, seed=seed + 1, device=dev)
-        lam = torch.linalg.eigvalsh(_kernel_matrix(net, X))
+        lam = torch.linalg.eigvalsh(tangent_kernel(net, X))
         kappa = float(lam[-1] / lam[0])
-        prob = SquareLossProblem(net, X, y, eta=1.0 / float(lam[-1]))
+        prob = FlatSquareLossProblem(net, X, y, eta=1.0 / float(lam[-1]))
         run = descend(prob, steps=steps, desc=f"GD (d = {dd})")
         above = np.flatnonzero(run.loss > 1e-20 * run.loss[0])  # float64 round-off below that
         end = int(above.max())
         tail = np.arange(end // 2, end + 1)
-        fitted = float(np.exp(np.polyfit(tail, np.log(run.loss[tail]), 1)[0]))
-        lam_T = torch.linalg.eigvalsh(_kernel_matrix(net, X))
+        fitted = fitted_rate(run.loss[tail])
+        lam_T = torch.linalg.eigvalsh(tangent_kernel(net, X))
         out["kappa_final"].append(float(lam_T[-1] / lam_T[0]))
         out["predicted_rate_final"].append(float((1 - lam_T[0] / lam[-1]) ** 2))
         out["kappa"].append(kappa)

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..._device import resolve_device
+from ..._device import few_threads, resolve_device
 from ..._validate import (
     check_choice,
     check_count,
@@ -18,24 +18,11 @@ from ..._validate import (
     check_seed,
     rng,
 )
+from ...autodiff import jacobian
 from ...data import sphere
-from .common import few_threads, loglog_slope
+from ..common import loglog_slope
 
 _ACTIVATIONS = {"tanh": torch.tanh, "softplus": torch.nn.functional.softplus}
-
-
-def on_one_thread(fn):
-    """Decorator: run ``fn`` on one torch thread on the CPU (:func:`few_threads` with no work to share), for
-    its ``device`` keyword: this section's products are tiny, and on a shared 2-core machine two waiting
-    threads made the digits run 3× slower in CPU time."""
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        with few_threads(0, kwargs.get("device", "auto")):
-            return fn(*args, **kwargs)
-
-    return wrapper
 
 
 def _widths(widths, name: str = "widths") -> tuple[int, ...]:
@@ -89,22 +76,26 @@ class PracticalNet(nn.Module):
         self.theta = nn.Parameter(theta)
         self.m_y = m_y
 
-    def apply(self, theta: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
+    def forward_at(self, theta: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
         """The net's outputs at parameters ``theta`` (a flat vector), for inputs ``X`` (n×d)."""
         out = _mlp(theta, X, self.shapes, _ACTIVATIONS[self.activation])
         return out[:, 0] if self.m_y == 1 else out
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        return self.apply(self.theta, X)
+        return self.forward_at(self.theta, X)
+
+    def layerwise_ntk(self, X: torch.Tensor) -> torch.Tensor:
+        """The tangent kernel J Jᵀ at the current θ from :func:`flat_jacobian` (:func:`ovptools.tangent_kernel`
+        calls it): (n·m_y)×(n·m_y), rows ordered as the Jacobian's."""
+        J = flat_jacobian(self, self.theta.detach(), X)
+        return J @ J.T
 
 
 def flat_jacobian(net: PracticalNet, theta: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
     """J ∈ R^{(n·m_y)×p}: the Jacobian of the stacked outputs at ``theta`` (row i·m_y + k is
     output k of sample i); written out for one hidden layer, ``torch.func.jacrev`` otherwise."""
     if len(net.shapes) != 2:
-        from torch.func import jacrev
-
-        return jacrev(lambda t: net.apply(t, X).reshape(-1))(theta)
+        return jacobian(net, X, at=theta)
     (m, d), (m_y, _) = net.shapes
     W1, b1 = theta[: m * d].reshape(m, d), theta[m * d : m * (d + 1)]
     W2 = theta[m * (d + 1) : m * (d + 1 + m_y)].reshape(m_y, m)
@@ -131,7 +122,7 @@ def fit_gauss_newton(net: PracticalNet, X: torch.Tensor, Y: torch.Tensor, *, ite
     the net's current θ; returns the final relative residual ‖F(θ) − Y‖/‖Y‖ (θ is updated)."""
     theta, y = net.theta.detach().clone(), Y.reshape(-1)
     scale = float(torch.linalg.vector_norm(y))
-    r = net.apply(theta, X).reshape(-1) - y
+    r = net.forward_at(theta, X).reshape(-1) - y
     cost, lam = float(r @ r), 1e-3
     history: list[float] = []
     eye = torch.eye(y.numel(), dtype=theta.dtype, device=theta.device)
@@ -143,7 +134,7 @@ def fit_gauss_newton(net: PracticalNet, X: torch.Tensor, Y: torch.Tensor, *, ite
         shift = lam * float(torch.diagonal(K).mean())
         step = J.T @ torch.linalg.solve(K + shift * eye, r)
         new = theta - step
-        r_new = net.apply(new, X).reshape(-1) - y
+        r_new = net.forward_at(new, X).reshape(-1) - y
         c_new = float(r_new @ r_new)
         if math.isfinite(c_new) and c_new < cost:
             theta, r, cost, lam = new, r_new, c_new, max(lam / 3, 1e-12)
@@ -247,7 +238,7 @@ def min_interpolating_width(
     found = {"m_star": np.zeros(shape, dtype=int), "m_bisect": np.zeros(shape, dtype=int), "below": np.zeros(shape),
              "monotone": np.zeros(shape, dtype=bool), "scan": [[] for _ in ns],
              "device": resolve_device(device, torch.float64)}
-    with few_threads(0, found["device"]):
+    with few_threads():
         _search_widths(ns, d, m_y, seeds, seed, iters, tol, activation, m_count, found)
     m_star = found["m_star"]
     p_star = np.array([[mlp_parameter_count(d, (int(m),), m_y) for m in row] for row in m_star])

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..._device import resolve_device
+from ..._device import few_threads, resolve_device
 from ..._validate import (
     ArrayLike,
     as_tensor,
@@ -20,9 +20,9 @@ from ..._validate import (
     deep_args,
 )
 from ...data import separated_data
-from ...kernels import empirical_ntk
+from ...kernels import ntk_empirical, tangent_kernel
 from ...models import DeepReLUNet, init_deep, relu
-from .common import batched_logistic_sgd, few_threads
+from .common import batched_logistic_sgd
 
 
 class ResidualReLUNet(nn.Module):
@@ -51,27 +51,25 @@ class ResidualReLUNet(nn.Module):
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         return self.hidden(X)[-1] @ self.v
 
-
-def residual_ntk(net: ResidualReLUNet, X: ArrayLike) -> torch.Tensor:
-    r"""Tangent kernel K = J Jᵀ (n×n) of a :class:`ResidualReLUNet` over all W_l, layer by layer as
-    :func:`ovptools.empirical_ntk` does: K = Σ_l (G_l G_lᵀ)∘(h_{l−1}h_{l−1}ᵀ) with G_l = ∂f/∂(h_{l−1}W_l),
-    where ∂f/∂h_{l−1} = ∂f/∂h_l + G_l W_lᵀ for the blocks and G_l = (c/L)·σ'(h_{l−1}W_l)∘∂f/∂h_l."""
-    if not isinstance(net, ResidualReLUNet):
-        raise ValueError(f"net: expected a ResidualReLUNet, got {type(net).__name__}")
-    Ws = [W.detach() for W in net.Ws]
-    Xt = as_tensor(X, "X", ndim=2, dtype=Ws[0].dtype, device=Ws[0].device)
-    with torch.no_grad():
-        hs = [Xt, *net.hidden(Xt)]
-        back = net.v.expand(Xt.shape[0], -1)  # ∂f/∂h_L
-        K = torch.zeros(Xt.shape[0], Xt.shape[0], dtype=Xt.dtype, device=Xt.device)
-        for layer in range(len(Ws) - 1, -1, -1):
-            Z = hs[layer] @ Ws[layer]
-            scale = 1.0 if layer == 0 else net.c / len(Ws)
-            G = scale * (Z >= 0) * back
-            K += (G @ G.T) * (hs[layer] @ hs[layer].T)
-            if layer:
-                back = back + G @ Ws[layer].T
-    return K
+    def layerwise_ntk(self, X: ArrayLike) -> torch.Tensor:
+        r"""Tangent kernel K = J Jᵀ (n×n) over all W_l, layer by layer as :func:`ovptools.ntk_empirical` does
+        (:func:`ovptools.tangent_kernel` calls it): K = Σ_l (G_l G_lᵀ)∘(h_{l−1}h_{l−1}ᵀ) with
+        G_l = ∂f/∂(h_{l−1}W_l), where ∂f/∂h_{l−1} = ∂f/∂h_l + G_l W_lᵀ for the blocks and
+        G_l = (c/L)·σ'(h_{l−1}W_l)∘∂f/∂h_l."""
+        Ws = [W.detach() for W in self.Ws]
+        Xt = as_tensor(X, "X", ndim=2, dtype=Ws[0].dtype, device=Ws[0].device)
+        with torch.no_grad():
+            hs = [Xt, *self.hidden(Xt)]
+            back = self.v.expand(Xt.shape[0], -1)  # ∂f/∂h_L
+            K = torch.zeros(Xt.shape[0], Xt.shape[0], dtype=Xt.dtype, device=Xt.device)
+            for layer in range(len(Ws) - 1, -1, -1):
+                Z = hs[layer] @ Ws[layer]
+                scale = 1.0 if layer == 0 else self.c / len(Ws)
+                G = scale * (Z >= 0) * back
+                K += (G @ G.T) * (hs[layer] @ hs[layer].T)
+                if layer:
+                    back = back + G @ Ws[layer].T
+        return K
 
 
 def plain_vs_residual(
@@ -114,7 +112,7 @@ def plain_vs_residual(
     ys = torch.as_tensor(np.stack([y for _, y in data]), **on)
     y_np = ys.cpu().numpy()
     results = []
-    with few_threads(seeds * n * m * m, device):
+    with few_threads(seeds * n * m * m):
         for L in depths:
             inits = [init_deep(d, m, L, seed=seed + s + L) for s in range(seeds)]
             Ws = [torch.as_tensor(np.stack([W[layer] for W, _ in inits]), **on) for layer in range(L)]
@@ -122,9 +120,9 @@ def plain_vs_residual(
             spectra: dict[str, list] = {"plain": [], "residual": []}
             for s in range(seeds):
                 Wt = [W[s] for W in Ws]
-                spectra["plain"].append(torch.linalg.eigvalsh(empirical_ntk(Wt, v[s], Xs[s]).double()).cpu().numpy())
+                spectra["plain"].append(torch.linalg.eigvalsh(ntk_empirical(Wt, v[s], Xs[s]).double()).cpu().numpy())
                 res_net = ResidualReLUNet(Wt, v[s], c=c)
-                spectra["residual"].append(torch.linalg.eigvalsh(residual_ntk(res_net, Xs[s]).double()).cpu().numpy())
+                spectra["residual"].append(torch.linalg.eigvalsh(tangent_kernel(res_net, Xs[s]).double()).cpu().numpy())
             lam_max = {k: np.array([e[-1] for e in es]) for k, es in spectra.items()}
             cond = {k: np.array([e[-1] / e[0] for e in es]) for k, es in spectra.items()}
             eta = {k: 1.0 / lam for k, lam in lam_max.items()}
@@ -178,12 +176,16 @@ def du_lee_lambda0(lam_min: float, depth: int, c: float = 1.0) -> float:
 def ntk_timing(
     Ws: Sequence[ArrayLike], v: ArrayLike, X: ArrayLike, *, repeats: int = 3, device: str | torch.device = "auto"
 ) -> dict:
-    r"""Seconds to compute the deep net's empirical NTK layer by layer (:func:`ovptools.empirical_ntk`)
-    and by ``torch.func`` (:func:`ovptools.autodiff.tangent_kernel`, which forms the n×p Jacobian),
+    r"""Seconds to compute the deep net's empirical NTK layer by layer (:func:`ovptools.ntk_empirical`)
+    and by ``torch.func`` (J Jᵀ from :func:`ovptools.jacobian`, which forms the n×p Jacobian),
     best of ``repeats``, on ``device`` in the weights' dtype (on one CPU thread for lecture sizes, as the
     training runs); returns both, their ``ratio`` (torch.func / layer-wise) and the largest relative
     difference of the two kernels."""
-    from ...autodiff import tangent_kernel
+    from ...autodiff import jacobian
+
+    def generic() -> torch.Tensor:
+        J = jacobian(net, Xt)
+        return J @ J.T
 
     repeats = check_count(repeats, "repeats")
     Wt, vt, Xt = deep_args(Ws, v, X)
@@ -192,8 +194,8 @@ def ntk_timing(
     net = DeepReLUNet(Wt, vt)
     sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
     times, kernels = {}, {}
-    methods = (("layerwise", lambda: empirical_ntk(Wt, vt, Xt)), ("torch_func", lambda: tangent_kernel(net, Xt)))
-    with few_threads(Xt.shape[0] * max(W.shape[1] for W in Wt) ** 2, dev):
+    methods = (("layerwise", lambda: ntk_empirical(Wt, vt, Xt)), ("torch_func", generic))
+    with few_threads(Xt.shape[0] * max(W.shape[1] for W in Wt) ** 2):
         for name, fn in methods:
             best = math.inf
             for _ in range(repeats):

@@ -1,43 +1,11 @@
-"""Helpers shared by Part IV's experiments: a one-thread context for lecture-size products,
-slopes, angles and the check of a labelled data set."""
+"""Helpers shared by Part IV's experiments: a linear slope, angles and the check of a labelled data set
+(the thread limit is :func:`ovptools._device.few_threads`, the log–log slope :func:`..common.loglog_slope`)."""
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
-import torch
 
 from ..._validate import as_array
-
-
-@contextlib.contextmanager
-def one_thread():
-    """Run lecture-size products on one thread (torch and numpy's BLAS, through threadpoolctl when installed).
-
-    They gain nothing from threads, and on a shared 2-core machine threads that wait on each other are
-    slower by orders of magnitude (a 3 s experiment took 60 s with two BLAS threads and the other core busy).
-    Also usable as a decorator; the previous settings come back afterwards.
-    """
-    before = torch.get_num_threads()
-    try:
-        import scipy.optimize  # noqa: F401  (load scipy's own BLAS first, so that the limit reaches it)
-        from threadpoolctl import threadpool_limits
-
-        blas = threadpool_limits(limits=1)
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        blas = contextlib.nullcontext()
-    torch.set_num_threads(1)
-    try:
-        with blas:
-            yield
-    finally:
-        torch.set_num_threads(before)
-
-
-
-def loglog_slope(x, y) -> float:
-    return float(np.polyfit(np.log(np.asarray(x, dtype=float)), np.log(np.asarray(y, dtype=float)), 1)[0])
 
 
 def labelled_data(X, y) -> tuple[np.ndarray, np.ndarray]:

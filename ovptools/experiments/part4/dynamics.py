@@ -8,9 +8,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..._device import few_threads
 from ..._validate import check_count, check_positive, rng
 from ...data import teacher_data
-from .common import loglog_slope, one_thread
+from ..common import loglog_slope
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ def neuron_paths(
 # ---- Lecture 9: the mean-field scaling ---------------------------------------------------------------
 
 
-@one_thread()
+@few_threads(blas=True)
 def mean_field_movement(
     widths=(100, 400, 1600, 6400), *, n: int = 40, d: int = 10, steps: int = 400, eta: float = 0.5,
     seed: int = 0,

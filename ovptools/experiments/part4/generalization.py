@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..._device import few_threads
 from ..._validate import check_count, check_positive, rng
 from ...train import DivergenceError
 from .common import labelled_data
@@ -160,7 +161,6 @@ def two_layer_margin_run(
         X_test, y_test = labelled_data(X_test, y_test)
         if X_test.shape[1] != X.shape[1]:
             raise ValueError(f"X_test: expected {X.shape[1]} columns like X, got shape {X_test.shape}")
-    from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
     n = len(X)
     g = rng(seed)
@@ -171,7 +171,7 @@ def two_layer_margin_run(
     keys = ("step", "loss", "train_error", "test_error", "margin", "raw_margin", "frob_product", "capacity")
     out: dict[str, list] = {k: [] for k in (*keys, "margin_all", "smoothed_all")}
     # small products: BLAS threads only contend for the cores; a diverging step is caught on the next step
-    with threadpool_limits(limits=1, user_api="blas"), np.errstate(over="ignore", invalid="ignore"):
+    with few_threads(blas=True), np.errstate(over="ignore", invalid="ignore"):
         _two_layer_gd(X, y, W, a, eta, steps, rec, out, X_test, y_test)
     return MarginRun(**{k: np.array(v) for k, v in out.items()}, m=m, n=n, params=m * (X.shape[1] + 1),
                      W=W, a=a, frob_init=frob_init)

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..._device import few_threads
 from ..._validate import as_array, check_count, rng
-from .common import one_thread
 
 # ---- Lecture 9: kinks under automatic differentiation ---------------------------------------------------
 
@@ -196,7 +196,7 @@ def _digit_net_grads(params: dict, images: torch.Tensor, labels: torch.Tensor, s
     return dict(zip(params, grads)), z1.detach(), z2.detach(), ties
 
 
-@one_thread()
+@few_threads(blas=True)
 def kink_gradients(*, channels: int = 8, images: int = 512, seed: int = 0) -> KinkGradients:
     r"""Do the kinks met on integer-pixel digits change the gradient with respect to the parameters?
 
@@ -246,7 +246,7 @@ def kink_gradients(*, channels: int = 8, images: int = 512, seed: int = 0) -> Ki
     return KinkGradients(images=images, channels=channels, **out)
 
 
-@one_thread()
+@few_threads(blas=True)
 def kink_frequency(*, channels: int = 8, seed: int = 0) -> KinkFrequency:
     r"""How often a network meets an exact kink, on scikit-learn's 8×8 digits with their integer pixels
     (0–16), against Gaussian inputs of the same shape.

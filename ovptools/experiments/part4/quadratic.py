@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..._device import few_threads
 from ..._validate import check_count, check_positive, rng
-from .common import one_thread
 
 # ---- Lecture 9: quadratic activations ------------------------------------------------------------------
 # f(x) = Σ_j v_j (w_jᵀx)² = xᵀ Wᵀ diag(v) W x with the output weights v fixed; W is k×d (rows w_j).
@@ -85,7 +85,7 @@ def _fit_psd_trace(X: np.ndarray, y: np.ndarray, lam: float, iters: int) -> tupl
     return value, M, float(np.linalg.eigvalsh(G)[0])
 
 
-@one_thread()
+@few_threads(blas=True)
 def quadratic_landscape(
     widths, *, d: int, n: int, signs: str = "balanced", lam: float = 0.0, n_seeds: int = 20, seed: int = 0,
     reference_steps: int = 3000,

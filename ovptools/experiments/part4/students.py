@@ -9,11 +9,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..._device import few_threads
 from ..._validate import as_array, check_count, check_positive, rng
 from ...autodiff import hessian_extremes
 from ...data import teacher_data
 from ...models import relu
-from .common import one_thread
 
 # ---- Lecture 9: a ReLU teacher and its students ------------------------------------------------------
 # Student f(x) = Σ_j a_j relu(w_jᵀx), k neurons, both layers trained on L = (1/2n) Σ_i (f(x_i) − y_i)²;
@@ -137,7 +137,7 @@ def _adam_fit(W: np.ndarray, a: np.ndarray, X: np.ndarray, y: np.ndarray, steps:
     return np.array(curves).T
 
 
-@one_thread()
+@few_threads(blas=True)
 def restart_nearby(X, y, W, a, *, radius: float = 0.1, restarts: int = 10, steps: int = 3000, eta: float = 0.01,
                    seed: int = 0) -> Restarts:
     r"""Is a student's end point θ = (W, a) at the bottom of a basin? Perturb it ``restarts`` times by a Gaussian
@@ -167,7 +167,7 @@ def restart_nearby(X, y, W, a, *, radius: float = 0.1, restarts: int = 10, steps
                     final=_student_loss_grad(Ws, As, X, y)[0] / scale)
 
 
-@one_thread()
+@few_threads(blas=True)
 def teacher_student(
     k0: int = 4, *, factors=(1, 2), n_seeds: int = 20, n: int = 200, d: int = 8, steps: int = 8000,
     eta: float = 0.01, tol: float = 1e-3, seed: int = 0,
@@ -206,7 +206,7 @@ def teacher_student(
     return TeacherStudent(X=X, y=y, k0=k0, runs=tuple(runs))
 
 
-@one_thread()
+@few_threads(blas=True)
 def loss_slice(X, y, W0, a0, W1, a1, *, points: int = 49, margin: float = 0.25, seed: int = 0) -> LossSlice:
     r"""The relative loss of one student on the plane through its start θ₀ = (W0, a0) and its end
     θ₁ = (W1, a1): θ(α, β) = θ₀ + α(θ₁ − θ₀) + β‖θ₁ − θ₀‖·u, with u a random unit direction orthogonal
@@ -237,7 +237,7 @@ def loss_slice(X, y, W0, a0, W1, a1, *, points: int = 49, margin: float = 0.25, 
     return LossSlice(alpha=alpha, beta=beta, relative_loss=loss.reshape(points, points) / (0.5 * np.mean(y**2)))
 
 
-@one_thread()
+@few_threads(blas=True)
 def student_hessian_extremes(W, a, X, y, *, steps: int = 100, seed: int = 0) -> tuple[float, float]:
     r"""(λ_max, λ_min) of the Hessian of one student's loss (1/2n)Σ(f − y)² in all its k(d + 1)
     parameters at θ = (W, a), by Lanczos on Hessian-vector products (:func:`ovptools.hessian_extremes`)."""
@@ -255,7 +255,7 @@ def student_hessian_extremes(W, a, X, y, *, steps: int = 100, seed: int = 0) -> 
     return hessian_extremes(loss, torch.as_tensor(np.concatenate([W.ravel(), a])), steps=steps, seed=seed)
 
 
-@one_thread()
+@few_threads(blas=True)
 def hessian_timing(*, k: int = 32, d: int = 31, n: int = 200, lanczos_steps: int = 60,
                    seed: int = 0) -> HessianTiming:
     r"""Extreme Hessian eigenvalues of a student's loss at a random point with p = k(d + 1) parameters,

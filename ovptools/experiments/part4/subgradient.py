@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..._device import few_threads
 from ..._validate import check_count, check_positive, rng
-from .common import loglog_slope, one_thread
+from ..common import loglog_slope
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class SubgradientRate:
     w_error: float
 
 
-@one_thread()
+@few_threads(blas=True)
 def subgradient_l1_regression(
     budgets=(100, 300, 1000, 3000, 10000), *, n: int = 200, d: int = 10, outliers: float = 0.2, runs: int = 20,
     seed: int = 0,
