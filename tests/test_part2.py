@@ -28,7 +28,7 @@ def test_train_widths_matches_the_single_width_trainer():
     out = ex.train_widths(X, y, [16, 64], eta=0.5, steps=20, seed=3, record_every=5, device="cpu")
     assert out.loss.shape == (2, 21) and list(out.steps) == [0, 5, 10, 15, 20]
     W0, a0 = ov.init_two_layer(10, 64, seed=4)  # width j is seeded with seed + j
-    run = ov.train_two_layer(W0, a0, X, y, eta=0.5, steps=20, record_every=5, track_gram=False, device="cpu")
+    run = ov.train_two_layer(X=X, y=y, W0=W0, a0=a0, eta=0.5, steps=20, record_every=5, track_gram=False, device="cpu")
     np.testing.assert_allclose(out.loss[1], run.loss, rtol=1e-12)
     np.testing.assert_allclose(out.max_distance[1], run.max_distance, rtol=1e-12)
 
@@ -145,7 +145,7 @@ def test_arora_fixed_length_runs_match_the_two_layer_trainer_and_the_stopped_run
         np.testing.assert_allclose(run.residual[: k + 1], stopped.residual[: k + 1], rtol=1e-10)
         assert run.steps_run == 40 and run.residual.shape == (41,)
     y_clean = ytr  # corruption 0: the true labels
-    ref = ov.train_two_layer(W0, a, Xtr, y_clean, eta=out.eta, steps=40, track_gram=False, device="cpu")
+    ref = ov.train_two_layer(X=Xtr, y=y_clean, W0=W0, a0=a, eta=out.eta, steps=40, track_gram=False, device="cpu")
     np.testing.assert_allclose(out.runs[0].residual, np.sqrt(2 * ref.loss), rtol=1e-10)
 
 
@@ -173,3 +173,32 @@ def test_randomize_labels_replaces_the_asked_fraction_and_nests():
     assert np.all(changed_large[changed_small])  # the same draws: nested
     with pytest.raises(ValueError, match="fraction"):
         fg.randomize_labels(y, 1.5)
+
+
+def test_train_widths_gram_change_and_flip_bound_from_the_weights():
+    X, y = ov.sphere(20, 8, seed=0), ov.gaussian_labels(20, seed=1)
+    out = ex.train_widths(X, y, [32, 512], eta=0.5, steps=30, seed=2, record_every=30, device="cpu",
+                          dtype=torch.float64)
+    from math import erf, sqrt
+
+    for j, m in enumerate((32, 512)):
+        W0, a0 = ov.init_two_layer(8, m, seed=2 + j)
+        run = ov.train_two_layer(X=X, y=y, W0=W0, a0=a0, eta=0.5, steps=30, track_gram=False, device="cpu",
+                                 dtype=torch.float64)
+        # H by its definition: (x_iᵀx_j/m) Σ_r 1{w_rᵀx_i ≥ 0} 1{w_rᵀx_j ≥ 0}
+        H = lambda W: (X @ X.T) * ((X @ W.T >= 0).astype(float) @ (X @ W.T >= 0).T.astype(float)) / m
+        assert out.gram_change[j] == pytest.approx(np.linalg.norm(H(run.W) - H(run.W0), 2), rel=1e-9)
+        moved = np.linalg.norm(run.W - run.W0, axis=1)
+        assert out.flip_bound[j] == pytest.approx(np.mean([erf(r / sqrt(2)) for r in moved]), rel=1e-9)
+        # step 2 of "why lazy": a pattern flips only if |w_r(0)ᵀx_i| ≤ ‖w_r − w_r(0)‖
+        flipped = (X @ run.W.T >= 0) != (X @ run.W0.T >= 0)
+        assert np.all(np.abs(X @ run.W0.T)[flipped] <= np.broadcast_to(moved, flipped.shape)[flipped])
+    assert out.gram_change[1] < out.gram_change[0]  # the wider net's kernel moves less
+
+
+def test_wedge_fractions_match_the_angle_formula():
+    angles = np.array([0.0, 0.5, np.pi / 2, 2.5, np.pi])
+    frac = ex.wedge_fractions(angles, n_draws=200_000, seed=0)
+    np.testing.assert_allclose(frac, (np.pi - angles) / (2 * np.pi), atol=4 * 0.5 / np.sqrt(200_000))
+    with pytest.raises(ValueError, match="angles"):
+        ex.wedge_fractions([4.0])

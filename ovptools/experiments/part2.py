@@ -6,17 +6,20 @@ L = ½‖u − y‖², a fixed, W trained by full-batch GD.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
 import numpy as np
 import torch
+from scipy.special import erf
 
 from .._validate import as_array, as_tensor, check_count, check_positive, check_unit_rows
 from ..data import gaussian_labels, sphere
 from ..kernels import gram_empirical, gram_infinite, lambda_min
 from ..models import init_two_layer
 from ..train.nets import train_two_layer
+from .common import few_threads
 
 
 def _slope(x, y) -> float:
@@ -33,6 +36,9 @@ class WidthRuns:
     pattern_change: at the recorded steps, the fraction of the n·m activation patterns 1{w_rᵀx_i ≥ 0}
         that differ from step 0, shape (w, r).
     max_distance: at the recorded steps, max_r ‖w_r(k) − w_r(0)‖, shape (w, r).
+    gram_change: ‖H(W(T)) − H(W(0))‖₂ (spectral norm) after the last step, shape (w,).
+    flip_bound: the mean over neurons of erf(‖w_r(T) − w_r(0)‖/√2), shape (w,): the chance that a pattern
+        1{w_rᵀx ≥ 0} can have flipped, |w_r(0)ᵀx| ≤ ‖w_r(T) − w_r(0)‖, for w_r(0)ᵀx ~ N(0, 1).
     seconds: wall-clock time of the training, all widths together.
     device: the device the nets were trained on.
     """
@@ -42,6 +48,8 @@ class WidthRuns:
     steps: np.ndarray
     pattern_change: np.ndarray
     max_distance: np.ndarray
+    gram_change: np.ndarray
+    flip_bound: np.ndarray
     seconds: float
     device: str
 
@@ -107,15 +115,27 @@ def train_widths(
     runs = []
     for j, m in enumerate(widths):
         W0, a0 = init_two_layer(Xt.shape[1], m, seed=seed + j)
-        runs.append(train_two_layer(W0, a0, X, y, eta=eta, steps=steps, record_every=record_every, track_gram=False,
-                                    device=device, dtype=dtype, progress=progress))
+        with few_threads(Xt.shape[0] * m * Xt.shape[1], device):  # lecture-size products: one thread is faster
+            runs.append(train_two_layer(X=X, y=y, W0=W0, a0=a0, eta=eta, steps=steps, record_every=record_every,
+                                        track_gram=False, device=device, dtype=dtype, progress=progress))
+    seconds = time.perf_counter() - start
+    X64 = Xt.detach().cpu().double().numpy()
+
+    def gram(W) -> np.ndarray:
+        return gram_empirical(np.asarray(W, dtype=float), X64)
+
+    def moved(run) -> np.ndarray:  # ‖w_r(T) − w_r(0)‖ per neuron
+        return np.linalg.norm(np.asarray(run.W, dtype=float) - np.asarray(run.W0, dtype=float), axis=1)
+
     return WidthRuns(
         widths=np.array(widths),
         loss=np.stack([r.loss for r in runs]),
         steps=runs[0].steps,
         pattern_change=np.stack([r.pattern_change for r in runs]),
         max_distance=np.stack([r.max_distance for r in runs]),
-        seconds=time.perf_counter() - start,
+        gram_change=np.array([np.linalg.norm(gram(r.W) - gram(r.W0), 2) for r in runs]),
+        flip_bound=np.array([np.mean(erf(moved(r) / math.sqrt(2))) for r in runs]),
+        seconds=seconds,
         device=runs[0].device,
     )
 
@@ -201,6 +221,19 @@ def lambda0_vs_angle(X, angles) -> np.ndarray:
     return np.array(out)
 
 
+def wedge_fractions(angles, *, n_draws: int = 100_000, seed: int = 0) -> np.ndarray:
+    r"""Monte Carlo estimate of P(wᵀx_i ≥ 0, wᵀx_j ≥ 0) for w ~ N(0, I₂) and two unit vectors at angle θ
+    (x_i = e₁, x_j = (cos θ, sin θ)), one value per angle in [0, π], from the same ``n_draws`` draws.
+    The exact value is (π − θ)/(2π): the two half-planes overlap in a wedge of angle π − θ."""
+    theta = as_array(angles, "angles", ndim=1)
+    if np.any((theta < 0) | (theta > np.pi)):
+        raise ValueError(f"angles: expected angles in [0, π], got {theta}")
+    n_draws = check_count(n_draws, "n_draws")
+    w = init_two_layer(2, n_draws, seed=seed)[0]  # the rows are the w_r ~ N(0, I₂) of a width-n_draws net
+    xj = np.stack([np.cos(theta), np.sin(theta)], axis=1)
+    return np.mean((w[:, :1] >= 0) & (w @ xj.T >= 0), axis=0)
+
+
 def du_width_bound(n: int, lam0: float, delta: float) -> float:
     """Theorem 4.1's width requirement m = n⁶/(λ₀⁴δ³), with the unspecified constant set to 1."""
     n, lam0, delta = check_count(n, "n"), check_positive(lam0, "lam0"), check_positive(delta, "delta")
@@ -213,4 +246,8 @@ __all__ = [
     "gram_deviation",
     "lambda0_vs_angle",
     "train_widths",
+    "wedge_fractions",
+    "DuFigure1",
+    "GramDeviation",
+    "WidthRuns",
 ]
