@@ -186,8 +186,9 @@ def test_train_widths_gram_change_and_flip_bound_from_the_weights():
         run = ov.train_two_layer(X=X, y=y, W0=W0, a0=a0, eta=0.5, steps=30, track_gram=False, device="cpu",
                                  dtype=torch.float64)
         # H by its definition: (x_iᵀx_j/m) Σ_r 1{w_rᵀx_i ≥ 0} 1{w_rᵀx_j ≥ 0}
-        H = lambda W: (X @ X.T) * ((X @ W.T >= 0).astype(float) @ (X @ W.T >= 0).T.astype(float)) / m
-        assert out.gram_change[j] == pytest.approx(np.linalg.norm(H(run.W) - H(run.W0), 2), rel=1e-9)
+        on, on0 = ((X @ W.T >= 0).astype(float) for W in (run.W, run.W0))
+        H, H0 = (X @ X.T) * (on @ on.T) / m, (X @ X.T) * (on0 @ on0.T) / m
+        assert out.gram_change[j] == pytest.approx(np.linalg.norm(H - H0, 2), rel=1e-9)
         moved = np.linalg.norm(run.W - run.W0, axis=1)
         assert out.flip_bound[j] == pytest.approx(np.mean([erf(r / sqrt(2)) for r in moved]), rel=1e-9)
         # step 2 of "why lazy": a pattern flips only if |w_r(0)ᵀx_i| ≤ ‖w_r − w_r(0)‖

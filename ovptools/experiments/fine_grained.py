@@ -23,9 +23,9 @@ from .common import few_threads
 
 
 def cumulative_energy(H, y) -> np.ndarray:
-    r"""E_k = Σ_{i≤k} (v_iᵀy)²/‖y‖² for k = 1..n, with v_1, v_2, … the eigenvectors of the symmetric
-    matrix H by decreasing eigenvalue: the share of the labels' energy on the top k eigenvectors
-    (E_n = 1). Labels a kernel fits fast have E_k near 1 already for small k."""
+    r"""E_j = Σ_{i≤j} (v_iᵀy)²/‖y‖² for j = 1..n, with v_1, v_2, … the eigenvectors of the symmetric
+    matrix H by decreasing eigenvalue: the share of the labels' energy on the top j eigenvectors
+    (E_n = 1). Labels a kernel fits fast have E_j near 1 already for small j."""
     y = as_array(y, "y", ndim=1)
     if not np.any(y):
         raise ValueError("y: expected a non-zero label vector (its energy is the denominator)")

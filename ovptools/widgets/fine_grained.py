@@ -17,7 +17,7 @@ def label_noise_demo(classes=(3, 5), *, n: int = 100, m: int = 1000, steps: int 
                      device: str = "auto"):
     r"""A slider for the fraction p of training labels replaced by random ±1 labels (nested draws:
     :func:`ovptools.experiments.fine_grained.randomize_labels`), on ``n`` digits of two ``classes``.
-    Left: the cumulative energy E_k = Σ_{i≤k}(v_iᵀy)²/‖y‖² of the labels on the top k eigenvectors of H∞,
+    Left: the cumulative energy E_j = Σ_{i≤j}(v_iᵀy)²/‖y‖² of the labels on the top j eigenvectors of H∞,
     with p = 0 and p = 1 in grey. Right: the relative residual ‖y − u(k)‖/‖y‖ of GD (η = 1/λ_max(H∞),
     width ``m``, antisymmetric initialization so u(0) = 0, float32), measured and predicted from the
     spectrum, √(Σ_i (1 − ηλ_i)^{2k}(v_iᵀy)²)/‖y‖, with the predictions for p = 0 and p = 1 in grey.
@@ -25,6 +25,7 @@ def label_noise_demo(classes=(3, 5), *, n: int = 100, m: int = 1000, steps: int 
     """
     import ipywidgets as w
     import torch
+    from matplotlib.ticker import NullFormatter
 
     from ..data import digits
     from ..experiments.fine_grained import randomize_labels
@@ -70,8 +71,9 @@ def label_noise_demo(classes=(3, 5), *, n: int = 100, m: int = 1000, steps: int 
     ax1.axvline(TOP, color="k", ls="--", lw=0.8)
     (measured_line,) = ax2.semilogy(k, np.ones(steps + 1), "C0", lw=2, label="measured")
     (predicted_line,) = ax2.semilogy(k, np.ones(steps + 1), "C1--", lw=1.5, label="predicted from the spectrum")
-    ax1.set(xlabel="k (eigenvectors of H∞, largest eigenvalue first)", ylabel="Σ_{i≤k} (v_iᵀy)² / ‖y‖²", ylim=(0, 1.02))
+    ax1.set(xlabel="j (top eigenvectors of H∞)", ylabel="E_j = Σ_{i≤j} (v_iᵀy)² / ‖y‖²", ylim=(0, 1.02))
     ax2.set(xlabel="GD step k", ylabel="‖y − u(k)‖ / ‖y‖")
+    ax2.yaxis.set_minor_formatter(NullFormatter())  # "6×10⁻¹"-style minor labels would overflow the fixed margin
     title(ax1, "Noisy labels put their energy on small eigenvalues")
     title(ax2, "… and train slower, as the spectrum predicts")
 
