@@ -13,7 +13,7 @@ TOP = 10
 """The number of top eigenvectors whose share of ‖y‖² the status line reports."""
 
 
-def label_noise_demo(classes=(3, 5), *, n: int = 100, m: int = 1000, steps: int = 100, seed: int = 0,
+def label_noise_demo(classes=(3, 5), *, n: int = 100, m: int = 600, steps: int = 100, seed: int = 0,
                      device: str = "auto"):
     r"""A slider for the fraction p of training labels replaced by random ±1 labels (nested draws:
     :func:`ovptools.experiments.fine_grained.randomize_labels`), on ``n`` digits of two ``classes``.
