@@ -74,6 +74,11 @@ def main() -> None:
             [("width m", 200), ("width m", 4000), ("width m", 1000), ("η·λ_max(H∞)", 0.5), ("samples n", 200),
              ("samples n", 100)],
         ),
+        "label_noise_demo (lecture 5)": (
+            widgets.label_noise_demo,
+            [("randomized fraction p", 0.25), ("randomized fraction p", 1.0), ("randomized fraction p", 0.5),
+             ("randomized fraction p", 0.1), ("randomized fraction p", 0.75)],
+        ),
         "kernel_regime_demo (lecture 6, the kernel regime)": (
             widgets.kernel_regime_demo,
             [("width m", 16), ("width m", 1024), ("GD step k", 0), ("GD step k", 100), ("width m", 64),

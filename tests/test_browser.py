@@ -5,7 +5,7 @@ started as `make course` starts it (the student's copy, the student's configurat
   Create Assignment panel, the Validate button) are not there.
 - For each lecture with a widget: open it, restart the kernel and run all cells, move a slider, and
   check that the figure was redrawn for the new value (by the status line the widget prints), that
-  no cell shows an error and that no widget is left "Loading". Lectures 2 and 4 keep only their
+  no cell shows an error and that no widget is left "Loading". Lectures 2, 4 and 5 keep only their
   widget cells; Lecture 7, a training lecture, runs whole with its progress bars on, as a student
   runs it; it is then saved and reopened, and must show no red progress bar and no widget error.
 - A feedback page, opened with the network off, shows typeset mathematics.
@@ -39,6 +39,7 @@ WIDGET_LECTURES = {
     "01-gd-sgd.ipynb": ("redrawn: η = 0.40, B = 1, noisy labels", 0, "0.1", "redrawn: η = 0.10, B = 1,"),
     "02-pl-condition.ipynb": ("redrawn: step = 1.00/β, x₀ = 7", 0, "0.5", "redrawn: step = 0.50/β, x₀ = 7"),
     "04-two-layer-gram.ipynb": ("redrawn: m = 1000, η = 1.0/λ_max(H∞), n = 100", 0, "200", "redrawn: m = 200,"),
+    "05-fine-grained.ipynb": ("redrawn: p = 0.00 —", 0, "0.5", "redrawn: p = 0.50 —"),
     "07-deep-lazy.ipynb": ("redrawn: m = 128, L = 3, step = 1.0·η₀", 0, "64", "redrawn: m = 64,"),
     "09-landscape-saddles.ipynb": ("redrawn: α = 14.1", 0, "1", "redrawn: α = 1.0"),
     "10-implicit-bias.ipynb": ("redrawn: t = 11 —", 0, "3", "redrawn: t = 987 —"),

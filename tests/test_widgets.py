@@ -43,6 +43,40 @@ def test_two_layer_demo_redraws_for_each_slider():
     assert "η = 0.5/λ_max(H∞)" in status.value and "final loss" in status.value
 
 
+def test_two_layer_demo_holds_the_previous_curve():
+    import numpy as np
+
+    box = widgets.two_layer_demo(steps=20)
+    hold = _find(box, "Checkbox")[0]
+    first_loss = _line(box.figure, "measured").get_ydata().copy()
+    previous = [line for ax in box.figure.axes for line in ax.get_lines() if line.get_label().startswith("previous")]
+    assert len(previous) == 2 and not any(line.get_visible() for line in previous)  # nothing held yet
+    hold.value = True
+    assert "previous curve held" in _find(box, "HTML")[0].value
+    _slider(box, "width m").value = 200
+    shown = [line for ax in box.figure.axes for line in ax.get_lines() if line.get_label().startswith("previous")]
+    assert all(line.get_visible() for line in shown) and shown[0].get_label().startswith("previous: m = 1000")
+    np.testing.assert_array_equal(shown[0].get_ydata(), first_loss)  # the width-1000 run, kept in grey
+    assert not np.array_equal(_line(box.figure, "measured").get_ydata(), first_loss)
+    hold.value = False
+    assert not any(line.get_visible() for line in shown)
+
+
+def test_label_noise_demo_moves_the_energy_and_slows_training():
+    box = widgets.label_noise_demo(n=40, m=100, steps=20)
+    status = _find(box, "HTML")[0]
+    assert status.value.startswith("redrawn: p = 0.00 —")
+    energy_clean = _line(box.figure, "p = 0.00").get_ydata().copy()
+    residual_clean = _line(box.figure, "measured").get_ydata().copy()
+    predicted_clean = _line(box.figure, "predicted from").get_ydata()
+    assert abs(residual_clean[0] - 1) < 1e-5 and abs(predicted_clean[0] - 1) < 1e-9  # u(0) = 0
+    _slider(box, "randomized fraction p").value = 1.0
+    assert status.value.startswith("redrawn: p = 1.00 —")
+    energy_noisy = _line(box.figure, "p = 1.00").get_ydata()
+    assert energy_noisy[9] < energy_clean[9] and abs(energy_noisy[-1] - 1) < 1e-9 and abs(energy_clean[-1] - 1) < 1e-9
+    assert _line(box.figure, "measured").get_ydata()[-1] > residual_clean[-1]  # noisy labels train slower
+
+
 def _slider(box, description):
     return next(s for s in _find(box, "FloatSlider") + _find(box, "IntSlider") if s.description == description)
 

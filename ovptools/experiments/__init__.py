@@ -2,7 +2,8 @@
 (the notebooks only print and plot). ``import ovptools.experiments.part2 as ex`` in a lecture.
 
 - :mod:`.part1` — GD against SGD on logistic regression, the step-size recipe, the kernel along GD (Lectures 1–3);
-- :mod:`.part2` — Du et al.'s Figure 1, Lemma 3.1, λ₀ against the angle, Arora et al. on digits (Lectures 4–5);
+- :mod:`.part2` — Du et al.'s Figure 1, Lemma 3.1, λ₀ against the angle (Lecture 4);
+- :mod:`.fine_grained` — Arora et al. on digits: the spectrum predicts the training curve, label noise (Lecture 5);
 - :mod:`.kernel_regime` — the network as a kernel machine: ensembles against the NTK prediction, linearization,
   the output scale (Lecture 6);
 - :mod:`.part3` — deep nets in the lazy regime, practical sizes and PL* (Lectures 7–8);

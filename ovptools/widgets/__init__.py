@@ -14,10 +14,11 @@ its first figure as a plain PNG image, so that a notebook read without a kernel 
 
 from .canvas import FIGSIZE, static_figures
 from .dynamics import direction_demo, scale_demo
+from .fine_grained import label_noise_demo
 from .kernel_regime import kernel_regime_demo
 from .nets import deep_demo, two_layer_demo
 from .pl import pl_demo
 from .sgd_floor import sgd_floor_demo
 
-__all__ = ["FIGSIZE", "deep_demo", "direction_demo", "kernel_regime_demo", "pl_demo", "scale_demo", "sgd_floor_demo",
-           "static_figures", "two_layer_demo"]
+__all__ = ["FIGSIZE", "deep_demo", "direction_demo", "kernel_regime_demo", "label_noise_demo", "pl_demo", "scale_demo",
+           "sgd_floor_demo", "static_figures", "two_layer_demo"]

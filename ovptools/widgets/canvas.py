@@ -15,6 +15,12 @@ widget is created, as the inline backend would draw it (the lectures set 90)."""
 # tick labels such as 10⁻¹⁷, the axis labels and a title, so no layout engine runs per redraw.
 _MARGINS = (0.8, 0.25, 0.52, 0.32, 0.85)
 
+REDRAW_THREADS = {"threshold": 2**24, "blas": True, "above": max(1, (os.cpu_count() or 1) - 1)}
+"""A redraw's thread limit (:func:`ovptools._device.few_threads`): one thread, for torch and numpy's BLAS,
+below 2²⁴ multiply-adds per product; above, at most all cores but one, leaving one to the browser (small
+products gain nothing from threads, and with a core busy elsewhere threads that wait on each other are
+slower by orders of magnitude)."""
+
 
 def static_figures() -> bool:
     """Whether widgets also display their first figure as a static image (``OVP_STATIC_WIDGETS``)."""

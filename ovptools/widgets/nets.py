@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import time
 
 import numpy as np
 
 from ..train import DivergenceError
-from .canvas import Canvas, slider, title
-
-_REDRAW = {"threshold": 2**24, "blas": True, "above": max(1, (os.cpu_count() or 1) - 1)}
-"""A redraw's thread limit (:func:`ovptools._device.few_threads`): one thread, for torch and numpy's BLAS,
-below 2²⁴ multiply-adds per product; above, at most all cores but one, leaving one to the browser (small
-products gain nothing from threads, and with a core busy elsewhere threads that wait on each other are
-slower by orders of magnitude)."""
+from .canvas import REDRAW_THREADS, Canvas, slider, title
 
 
 def two_layer_demo(*, d: int = 50, steps: int = 100, seed: int = 0, device: str = "auto"):
     r"""GD on Du et al.'s two-layer net: sliders for the width m, the step η (a multiple of
     1/λ_max(H∞)) and the number of samples n. Left: the loss with Thm 4.1's rate (1 − ηλ₀/2)^k.
     Right: λ_min(H(k)) of the empirical Gram matrix along the run, against λ₀ = λ_min(H∞).
-    Data: n points uniform on the sphere in R^d with Gaussian labels (cached per n).
+    With "hold previous curve" ticked, the run shown before the last slider move stays in grey in both
+    panels, so two widths (or steps) can be compared. Data: n points uniform on the sphere in R^d with
+    Gaussian labels (cached per n).
     """
     import ipywidgets as w
     import torch
@@ -44,9 +39,12 @@ def two_layer_demo(*, d: int = 50, steps: int = 100, seed: int = 0, device: str 
     m = slider(w.IntSlider, value=1000, min=50, max=8000, step=50, description="width m")
     eta = slider(w.FloatSlider, value=1.0, min=0.1, max=2.5, step=0.1, description="η·λ_max(H∞)")
     n = slider(w.IntSlider, value=100, min=10, max=200, step=10, description="samples n")
+    hold = w.Checkbox(value=False, description="hold previous curve", indent=False)
     canvas = Canvas()
     ax1, ax2 = canvas.axes
     k = np.arange(steps + 1)
+    (prev_loss,) = ax1.semilogy(k, np.ones(steps + 1), color="0.6", lw=2.5, label="previous")
+    (prev_lam,) = ax2.plot([0], [1.0], "o-", color="0.6", lw=2.5, ms=3, label="previous")
     (loss,) = ax1.semilogy(k, np.ones(steps + 1), label="measured ½‖u(k) − y‖²")
     (rate,) = ax1.semilogy(k, np.ones(steps + 1), "k--", label="Thm 4.1 rate (1 − ηλ₀/2)^k")
     (lam_k,) = ax2.plot([0], [1.0], "o-", ms=3, label="λ_min(H(k))")
@@ -55,15 +53,25 @@ def two_layer_demo(*, d: int = 50, steps: int = 100, seed: int = 0, device: str 
     ax1.set(xlabel="iteration k", ylabel="loss")
     ax2.set(xlabel="iteration k", ylabel="eigenvalue")
     title(ax2, "The Gram matrix stays near H∞ when m is large")
+    shown: dict[str, object] = {}  # the run on screen: its curves and its slider values
+
+    def show_previous() -> None:
+        for line in (prev_loss, prev_lam):
+            line.set_visible(hold.value and "label" in shown)
 
     def redraw(*_):
         start = time.perf_counter()
-        with few_threads(n.value * m.value * d, **_REDRAW):
+        if "label" in shown:  # the run on screen becomes the previous one
+            prev_loss.set_ydata(shown["loss"])
+            prev_lam.set_data(*shown["lam"])
+            for line in (prev_loss, prev_lam):
+                line.set_label(f"previous: {shown['label']}")
+        with few_threads(n.value * m.value * d, **REDRAW_THREADS):
             X, y, lam0, lam_max = problem(n.value)
             W0, a = init_two_layer(d, m.value, seed=seed + 2)
             step = eta.value / lam_max
             try:
-                run = train_two_layer(X, y, W0, a, eta=step, steps=steps, record_every=10, device=device,
+                run = train_two_layer(X=X, y=y, W0=W0, a0=a, eta=step, steps=steps, record_every=10, device=device,
                                       dtype=torch.float32, progress=False)
             except DivergenceError as err:  # show it, keep the widget alive
                 run, note = None, f"diverged at iteration {err.iteration} with step size eta = {err.eta:g}"
@@ -76,11 +84,25 @@ def two_layer_demo(*, d: int = 50, steps: int = 100, seed: int = 0, device: str 
             rate.set_ydata((1 - step * lam0 / 2) ** k * run.loss[0])
             lam_k.set_data(run.steps, run.lambda_min)
             note = f"final loss {run.loss[-1]:.2e}, max ‖w_r − w_r(0)‖ = {run.max_distance[-1]:.3f}"
+            shown.update(loss=np.maximum(run.loss, 1e-30), lam=(run.steps, run.lambda_min),
+                         label=f"m = {m.value}, η = {eta.value:.1f}/λ_max, n = {n.value}")
+        show_previous()
         canvas.rescale()
         title(ax1, f"m = {m.value}, n = {n.value}, η = {eta.value:.1f}/λ_max")
         canvas.show(f"m = {m.value}, η = {eta.value:.1f}/λ_max(H∞), n = {n.value} — {note}", start)
 
-    return canvas.live(redraw, [m, eta, n])
+    def toggle(*_):
+        start = time.perf_counter()
+        show_previous()
+        canvas.rescale()
+        canvas.show(f"m = {m.value}, η = {eta.value:.1f}/λ_max(H∞), n = {n.value} — previous curve "
+                    f"{'held' if hold.value else 'hidden'}", start)
+
+    for control in (m, eta, n):
+        control.observe(redraw, "value")
+    hold.observe(toggle, "value")
+    redraw()
+    return canvas.box([m, eta, n, hold])
 
 
 def deep_demo(*, n: int = 32, d: int = 8, steps: int = 40, seed: int = 0, device: str = "auto"):
@@ -121,7 +143,7 @@ def deep_demo(*, n: int = 32, d: int = 8, steps: int = 40, seed: int = 0, device
         start = time.perf_counter()
         L = int(depth.value)
         eta = step.value * 4.0 / (m.value * lam_max[L])
-        with few_threads(n * m.value * m.value, **_REDRAW):
+        with few_threads(n * m.value * m.value, **REDRAW_THREADS):
             Ws, v = init_deep(d, m.value, L, seed=seed + 1)
             try:
                 run = train_deep(X, y, Ws, v, eta=eta, steps=steps, loss="logistic", record_every=5, device=device,
