@@ -237,3 +237,17 @@ def test_plain_vs_residual_runs_without_float64_on_the_device():
         out = ex.plain_vs_residual(depths=(3,), m=16, n=8, d=4, steps=4, batch_size=4, device="cpu")
     ref = ex.plain_vs_residual(depths=(3,), m=16, n=8, d=4, steps=4, batch_size=4, device="cpu")
     np.testing.assert_array_equal(out.results[0].lam_max["plain"], ref.results[0].lam_max["plain"])
+
+
+def test_pattern_flips_maps_agree_with_the_recorded_fractions_and_shrink_with_width():
+    X, y = ov.separated_data(24, 6, phi=0.1, seed=0)
+    out = ex.pattern_flips(X, y, (16, 256), depth=2, steps=40, batch_size=8, record_every=10, device="cpu")
+    assert list(out.steps) == [0, 10, 20, 30, 40]
+    assert out.pattern_change.shape == out.relative_change.shape == (2, 5, 2)
+    assert np.all(out.pattern_change[:, 0] == 0) and np.all(out.relative_change[:, 0] == 0)
+    for j, m in enumerate(out.widths):
+        assert [f.shape for f in out.flipped[j]] == [(24, m)] * 2
+        # the maps, from the stored initial and final weights, are the recorder's last fractions
+        np.testing.assert_allclose([f.mean() for f in out.flipped[j]], out.pattern_change[j, -1], rtol=1e-6)  # a float32 mean
+    assert np.all(out.pattern_change[1, -1] < out.pattern_change[0, -1])  # the wide net flips fewer
+    assert np.all(out.relative_change[1, -1] < out.relative_change[0, -1])

@@ -35,6 +35,10 @@ from .memorization import (
     DigitsRun,
     digits_memorization,
 )
+from .patterns import (
+    PatternFlips,
+    pattern_flips,
+)
 from .plstar import (
     ConditionSpeed,
     PLStarRun,
@@ -71,6 +75,7 @@ __all__ = [
     "NTKConvergence",
     "NTKTiming",
     "PLStarRun",
+    "PatternFlips",
     "PlainVsResidual",
     "PracticalNet",
     "ResidualReLUNet",
@@ -90,6 +95,7 @@ __all__ = [
     "mlp_parameter_count",
     "ntk_convergence",
     "ntk_timing",
+    "pattern_flips",
     "pl_star_along_run",
     "plain_vs_residual",
     "residual_ntk",
