@@ -247,7 +247,7 @@ def test_pattern_flips_maps_agree_with_the_recorded_fractions_and_shrink_with_wi
     assert np.all(out.pattern_change[:, 0] == 0) and np.all(out.relative_change[:, 0] == 0)
     for j, m in enumerate(out.widths):
         assert [f.shape for f in out.flipped[j]] == [(24, m)] * 2
-        # the maps, from the stored initial and final weights, are the recorder's last fractions
-        np.testing.assert_allclose([f.mean() for f in out.flipped[j]], out.pattern_change[j, -1], rtol=1e-6)  # a float32 mean
+        # the maps, from the stored initial and final weights, are the recorder's last fractions (a float32 mean)
+        np.testing.assert_allclose([f.mean() for f in out.flipped[j]], out.pattern_change[j, -1], rtol=1e-6)
     assert np.all(out.pattern_change[1, -1] < out.pattern_change[0, -1])  # the wide net flips fewer
     assert np.all(out.relative_change[1, -1] < out.relative_change[0, -1])
