@@ -182,3 +182,36 @@ def test_hyperbola_toy_pl_ratio_is_the_squared_norm_and_gd_lands_on_the_curve():
         ex.hyperbola_toy(starts=((1.0,),))
     with pytest.raises(ValueError, match="eta"):
         ex.hyperbola_toy(eta=0.0)
+
+
+def test_lecture_8_chart_quotes_the_numbers_earlier_lectures_print():
+    """Lecture 8's chart takes the inputs and working widths of Lectures 4, 5 and 7 from their printed outputs: each
+    value it types in must still appear in the output (or, for a choice like δ, the code) of the lecture it names
+    (re-executing a lecture that changes one fails here until the chart is updated)."""
+    import ast
+    import json
+    import re
+    from pathlib import Path
+
+    lectures = Path(__file__).resolve().parents[1] / "course" / "lectures"
+
+    def outputs(number: int) -> str:
+        """What the lecture prints, and its code (where a choice such as δ = 0.1 is made)."""
+        (path,) = lectures.glob(f"{number:02d}-*.ipynb")
+        cells = json.loads(path.read_text())["cells"]
+        printed = ["".join(o.get("text", "")) for c in cells for o in c.get("outputs", [])]
+        return "\n".join(printed + ["".join(c["source"]) for c in cells if c["cell_type"] == "code"])
+
+    (path,) = lectures.glob("08-*.ipynb")
+    sources = ["".join(c["source"]) for c in json.loads(path.read_text())["cells"]]
+    source = next(s for s in sources if "earlier = [" in s)
+    tree = ast.parse(source)
+    (node,) = [n for n in tree.body if isinstance(n, ast.Assign) and getattr(n.targets[0], "id", "") == "earlier"]
+    earlier = [{k.arg: ast.literal_eval(k.value) for k in call.keywords} for call in node.value.elts]
+    assert [r["lecture"] for r in earlier] == [4, 5, 7, 7, 7]
+    for row in earlier:
+        printed = outputs(row["lecture"])
+        for key in ("n", "lam0", "delta", "phi", "lam_min", "m", "depth"):
+            if key in row:
+                value = str(row[key])
+                assert re.search(rf"(?<![\d.]){re.escape(value)}(?![\d])", printed), (row["name"], key, value)

@@ -132,8 +132,8 @@ def deep_demo(*, n: int = 32, d: int = 8, steps: int = 40, seed: int = 0, device
         with threads(n * m.value * m.value):
             Ws, v = init_deep(d, m.value, H, seed=seed + 1)
             try:
-                run = train_deep(Ws, v, X, y, eta=eta, steps=steps, loss="logistic", record_every=5, device=device,
-                                 dtype=torch.float32, progress=False)
+                run = train_deep(X=X, y=y, Ws0=Ws, v=v, eta=eta, steps=steps, loss="logistic", record_every=5,
+                                 device=device, dtype=torch.float32, progress=False)
             except DivergenceError as err:  # show it, keep the widget alive
                 run, note = None, f"diverged: {str(err).split(':')[0]}"
         previous = shown.get("curves")

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ..._validate import rng
+from ...data import sphere
 from ..common import few_threads, loglog_slope
 
-__all__ = ["BatchedRun", "batched_logistic_sgd", "few_threads", "loglog_slope"]
+__all__ = ["BatchedRun", "batched_logistic_sgd", "few_threads", "loglog_slope", "regression_task"]
 
 
 @dataclass(frozen=True)
@@ -107,3 +109,9 @@ def batched_logistic_sgd(
         f = forward(X)
     return BatchedRun(loss=loss, diverged_at=diverged, f=f.cpu().numpy(), f0=f0.cpu().numpy(),
                       Ws=[W.detach() for W in params])
+
+
+def regression_task(n: int, d: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Lecture 8's regression task: n unit-sphere inputs in R^d and labels uniform in [−1, 1] (float64, CPU)."""
+    return (torch.from_numpy(sphere(n, d, seed=seed)),
+            torch.from_numpy(rng(seed + 7).uniform(-1.0, 1.0, size=n)))

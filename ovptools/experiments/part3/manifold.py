@@ -16,8 +16,8 @@ from ..._validate import (
     check_positive,
     check_seed,
 )
+from .common import regression_task
 from .memorization import SquareLossProblem
-from .plstar import _regression_task
 from .practical import PracticalNet, fit_gauss_newton, flat_jacobian, mlp_parameter_count, on_one_thread
 
 
@@ -122,7 +122,7 @@ def hessian_at_minimum(
     rel_zero, seed = check_positive(rel_zero, "rel_zero"), check_seed(seed)
     radii = [check_positive(r, "radii") for r in radii]
     dev = resolve_device(device, torch.float64)
-    X, y = (t.to(dev) for t in _regression_task(n, d, seed))
+    X, y = (t.to(dev) for t in regression_task(n, d, seed))
     out: dict = {"n": n, "endpoint_loss": []}
     for role, m in (("spectrum", width), ("timing", timing_width)):
         net = PracticalNet(d, (m,), 1, seed=seed + 1, device=dev)

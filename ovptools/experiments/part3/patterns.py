@@ -67,7 +67,7 @@ def pattern_flips(
         for j, m in enumerate(widths):
             Ws, v = init_deep(X.shape[1], m, depth, seed=seed + 1 + j)
             eta = 4.0 / (m * lam_max)
-            run = train_deep(Ws, v, X, y, eta=eta, steps=steps, batch_size=batch_size, loss="logistic",
+            run = train_deep(X=X, y=y, Ws0=Ws, v=v, eta=eta, steps=steps, batch_size=batch_size, loss="logistic",
                              record_every=record_every, seed=seed, device=device, dtype=torch.float32)
             Xt = torch.as_tensor(X, dtype=torch.float32)
             with torch.no_grad():

@@ -13,18 +13,11 @@ from ..._device import resolve_device
 from ..._validate import (
     check_count,
     check_seed,
-    rng,
 )
-from ...data import sphere
 from ...train.engine import descend
+from .common import regression_task
 from .memorization import SquareLossProblem
 from .practical import PracticalNet, flat_jacobian, on_one_thread
-
-
-def _regression_task(n: int, d: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """n unit-sphere inputs in R^d and labels uniform in [−1, 1] (float64, CPU)."""
-    return (torch.from_numpy(sphere(n, d, seed=seed)),
-            torch.from_numpy(rng(seed + 7).uniform(-1.0, 1.0, size=n)))
 
 
 def _kernel_records(net: PracticalNet, X: torch.Tensor) -> dict:
@@ -117,7 +110,7 @@ def pl_star_along_run(
     widths = [check_count(m, "widths") for m in widths]
     n, d, steps = check_count(n, "n", minimum=2), check_count(d, "d"), check_count(steps, "steps")
     record_every, seed = check_count(record_every, "record_every"), check_seed(seed)
-    X, y = _regression_task(n, d, seed)
+    X, y = regression_task(n, d, seed)
     dev = resolve_device(device, torch.float64)
     X, y = X.to(dev), y.to(dev)
     keys = ("lambda_min", "lambda_max", "pl_ratio", "distance", "loss")
@@ -180,7 +173,7 @@ def condition_number_speed(
     out: dict = {k: [] for k in ("kappa", "predicted_rate", "fitted_rate", "final_loss", "loss", "kappa_final",
                                  "predicted_rate_final")}
     for dd in dims:
-        X, y = _regression_task(n, dd, seed)
+        X, y = regression_task(n, dd, seed)
         X, y = X.to(dev), y.to(dev)
         net = PracticalNet(dd, (width,), 1, seed=seed + 1, device=dev)
         lam = torch.linalg.eigvalsh(_kernel_matrix(net, X))
