@@ -67,7 +67,7 @@ def test_square_loss_gradient_is_jacobian_transpose_residual():
 
 
 def test_smallest_interpolating_width_respects_the_counting_bound_and_grows_with_n():
-    out = ex.min_interpolating_width(ns=(12, 24, 48), d=3, n_seeds=2, iters=80, tol=1e-5)
+    out = ex.min_interpolating_width(ns=(12, 24, 48), d=3, n_seeds=2, steps=80, tol=1e-5)
     assert out.m_star.shape == (3, 2)
     # no net with fewer than n·m_y parameters fits arbitrary labels (Kawaguchi–Huang's corollary)
     assert np.all(out.ratio >= 1.0), out.ratio
@@ -154,7 +154,7 @@ def test_bad_arguments_are_named(call, match):
 def test_width_search_stops_at_max_width_when_tol_cannot_be_met():
     # regression: a tol the optimizer cannot reach grew the width forever
     with pytest.raises(ValueError, match=r"tol: no width up to max_width = 12"):
-        ex.min_interpolating_width(ns=(12, 24), d=3, n_seeds=1, iters=1, tol=1e-12, max_width=12)
+        ex.min_interpolating_width(ns=(12, 24), d=3, n_seeds=1, steps=1, tol=1e-12, max_width=12)
 
 
 def test_practical_net_keeps_module_apply():

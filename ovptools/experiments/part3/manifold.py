@@ -129,7 +129,7 @@ def hessian_at_minimum(
         p = mlp_parameter_count(d, (m,), 1)
         if p <= n:
             raise ValueError(f"width: expected p = {p} parameters > n = {n} (over-parameterized), got width {m}")
-        res = fit_gauss_newton(net, X, y, iters=200, tol=1e-12)
+        res = fit_gauss_newton(net, X, y, steps=200, tol=1e-12)
         prob = SquareLossProblem(net, X, y, eta=1.0)
         theta = net.theta.detach().clone()
         start = time.perf_counter()
@@ -159,7 +159,7 @@ def hessian_at_minimum(
             other = PracticalNet(d, (m,), 1, seed=seed + 1, device=dev)
             with torch.no_grad():
                 other.theta.copy_(theta + r * u)
-            fit_gauss_newton(other, X, y, iters=200, tol=1e-12)
+            fit_gauss_newton(other, X, y, steps=200, tol=1e-12)
             t2 = other.theta.detach()
             with torch.no_grad():
                 mids.append(float(prob.objective((theta + t2) / 2)))

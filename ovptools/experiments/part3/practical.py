@@ -127,7 +127,7 @@ def flat_jacobian(net: PracticalNet, theta: torch.Tensor, X: torch.Tensor) -> to
     return torch.cat(parts, dim=2).reshape(n * m_y, -1)
 
 
-def fit_gauss_newton(net: PracticalNet, X: torch.Tensor, Y: torch.Tensor, *, iters: int, tol: float) -> float:
+def fit_gauss_newton(net: PracticalNet, X: torch.Tensor, Y: torch.Tensor, *, steps: int, tol: float) -> float:
     """Damped Gauss–Newton (Levenberg–Marquardt, in the n×n kernel form δ = Jᵀ(JJᵀ + λI)⁻¹r) from
     the net's current θ; returns the final relative residual ‖F(θ) − Y‖/‖Y‖ (θ is updated)."""
     theta, y = net.theta.detach().clone(), Y.reshape(-1)
@@ -136,7 +136,7 @@ def fit_gauss_newton(net: PracticalNet, X: torch.Tensor, Y: torch.Tensor, *, ite
     cost, lam = float(r @ r), 1e-3
     history: list[float] = []
     eye = torch.eye(y.numel(), dtype=theta.dtype, device=theta.device)
-    for _ in range(iters):
+    for _ in range(steps):
         if math.sqrt(cost) <= tol * scale:
             break
         J = flat_jacobian(net, theta, X)
@@ -160,13 +160,13 @@ def fit_gauss_newton(net: PracticalNet, X: torch.Tensor, Y: torch.Tensor, *, ite
     return math.sqrt(cost) / scale
 
 
-def _fits(d, m, m_y, X, Y, seed, iters, tol, activation) -> tuple[bool, float]:
+def _fits(d, m, m_y, X, Y, seed, steps, tol, activation) -> tuple[bool, float]:
     net = PracticalNet(d, (m,), m_y, activation=activation, seed=seed, device=X.device)
-    res = fit_gauss_newton(net, X, Y, iters=iters, tol=tol)
+    res = fit_gauss_newton(net, X, Y, steps=steps, tol=tol)
     return res <= tol, res
 
 
-def _search_widths(ns, d, m_y, n_seeds, seed, iters, tol, activation, m_count, max_width, out) -> None:
+def _search_widths(ns, d, m_y, n_seeds, seed, steps, tol, activation, m_count, max_width, out) -> None:
     """For each n and seed: bisection's answer (grow m from the counting bound by factors of 1.25 until a fit
     succeeds, then bisect), then every width from the counting bound to that answer + 2 (``scan``); m_star is
     the smallest width in the scan that fits, ``below`` the residual one unit narrower. Raises ValueError when no
@@ -182,15 +182,15 @@ def _search_widths(ns, d, m_y, n_seeds, seed, iters, tol, activation, m_count, m
 
             def fits(m, X=X, Y=Y, key=key, seen=seen):
                 if m not in seen:
-                    seen[m] = _fits(d, m, m_y, X, Y, key, iters, tol, activation)
+                    seen[m] = _fits(d, m, m_y, X, Y, key, steps, tol, activation)
                 return seen[m]
 
             lo, hi = 0, m_count[i]
             while not fits(hi)[0]:
                 if hi >= max_width[i]:
                     raise ValueError(f"tol: no width up to max_width = {max_width[i]} reached a relative residual of "
-                                     f"{tol:g} within iters = {iters} (n = {n}, seed {key}; the best, at m = {hi}, was "
-                                     f"{fits(hi)[1]:.1e}); raise tol, iters or max_width")
+                                     f"{tol:g} within steps = {steps} (n = {n}, seed {key}; the best, at m = {hi}, was "
+                                     f"{fits(hi)[1]:.1e}); raise tol, steps or max_width")
                 lo, hi = hi, min(max_width[i], max(hi + 1, math.ceil(1.25 * hi)))
             while hi - lo > 1:
                 mid = (lo + hi) // 2
@@ -245,7 +245,7 @@ def min_interpolating_width(
     m_y: int = 1,
     n_seeds: int = 3,
     activation: str = "tanh",
-    iters: int = 100,
+    steps: int = 100,
     tol: float = 1e-5,
     max_width: int | None = None,
     seed: int = 0,
@@ -256,7 +256,7 @@ def min_interpolating_width(
     each of ``n_seeds`` draws of data and initialization.
 
     "Interpolates" means that damped Gauss–Newton from the random initialization reaches
-    ‖F(θ) − Y‖/‖Y‖ ≤ ``tol`` within ``iters`` iterations (a strong optimizer, so the search
+    ‖F(θ) − Y‖/‖Y‖ ≤ ``tol`` within ``steps`` iterations (a strong optimizer, so the search
     measures what the parameter count allows, as far as one local optimizer can tell). Widths below the
     counting bound (p(m) = m(d + 1 + m_y) + m_y < n·m_y) cannot interpolate arbitrary labels and are not tried;
     widths above ``max_width`` (default: 8 times the counting bound, plus 8) are not tried either, and a search that
@@ -269,7 +269,7 @@ def min_interpolating_width(
     """
     ns = [check_count(n, "ns", minimum=2) for n in ns]
     d, m_y, n_seeds = check_count(d, "d"), check_count(m_y, "m_y"), check_count(n_seeds, "n_seeds")
-    iters, tol = check_count(iters, "iters"), check_positive(tol, "tol")
+    steps, tol = check_count(steps, "steps"), check_positive(tol, "tol")
     check_choice(activation, "activation", tuple(_ACTIVATIONS))
     seed = check_seed(seed)
     if len(ns) < 2:
@@ -282,7 +282,7 @@ def min_interpolating_width(
              "monotone": np.zeros(shape, dtype=bool), "scan": [[] for _ in ns],
              "device": resolve_device(device, torch.float64)}
     with few_threads(0, found["device"]):
-        _search_widths(ns, d, m_y, n_seeds, seed, iters, tol, activation, m_count, caps, found)
+        _search_widths(ns, d, m_y, n_seeds, seed, steps, tol, activation, m_count, caps, found)
     m_star = found["m_star"]
     p_star = np.array([[mlp_parameter_count(d, (int(m),), m_y) for m in row] for row in m_star])
     slopes = np.array([loglog_slope(ns, m_star[:, s]) for s in range(n_seeds)])
