@@ -107,8 +107,9 @@ def test_batched_sgd_equals_single_runs(c):
     inits = [ov.init_deep(5, 10, 3, seed=20 + s) for s in range(3)]
     T = lambda a: torch.tensor(np.array(a))  # noqa: E731
     etas = [0.05, 0.02, 0.01]
-    out = batched_logistic_sgd([T([W[layer] for W, _ in inits]) for layer in range(3)], T([v for _, v in inits]),
-                               T([X for X, _ in data]), T([y for _, y in data]), eta=etas, steps=25, batch_size=4,
+    out = batched_logistic_sgd(T([X for X, _ in data]), T([y for _, y in data]),
+                               [T([W[layer] for W, _ in inits]) for layer in range(3)], T([v for _, v in inits]),
+                               eta=etas, steps=25, batch_size=4,
                                batch_seeds=[7, 8, 9], residual_c=c)
     for s, ((X, y), (Ws, v)) in enumerate(zip(data, inits)):
         Wt = [torch.tensor(W) for W in Ws]
@@ -126,7 +127,7 @@ def test_batched_sgd_stops_a_diverging_run_and_keeps_the_others():
     X, y = ov.separated_data(16, 6, phi=0.1, seed=0)
     Ws, v = ov.init_deep(6, 32, 6, seed=0)
     T = lambda a: torch.tensor(np.array(a))  # noqa: E731
-    out = batched_logistic_sgd([T([W, W]) for W in Ws], T([v, v]), T([X, X]), T([y, y]), eta=[1e-3, 10.0],
+    out = batched_logistic_sgd(T([X, X]), T([y, y]), [T([W, W]) for W in Ws], T([v, v]), eta=[1e-3, 10.0],
                                steps=40, batch_size=8, batch_seeds=[0, 0], loss_every=4)
     assert out.diverged_at[0] == -1 and out.loss[0, -1] < out.loss[0, 0]
     assert out.diverged_at[1] > 0 and out.diverged_at[1] % 4 == 0  # found at a checked step

@@ -35,10 +35,10 @@ class BatchedRun:
 
 
 def batched_logistic_sgd(
-    Ws: list[torch.Tensor],
-    v: torch.Tensor,
     X: torch.Tensor,
     y: torch.Tensor,
+    Ws: list[torch.Tensor],
+    v: torch.Tensor,
     *,
     eta,
     steps: int,

@@ -253,7 +253,7 @@ def accuracy_grid(
                 inits = [init_deep(d, m, L, seed=seed + 1 + s) for s in range(n_seeds)]
                 Ws = [torch.as_tensor(np.stack([W[layer] for W, _ in inits]), **on) for layer in range(L)]
                 v = torch.as_tensor(np.stack([v for _, v in inits]), **on)
-                run = batched_logistic_sgd(Ws, v, Xs, ys, eta=[4.0 / (m * lam_max)] * n_seeds, steps=steps,
+                run = batched_logistic_sgd(Xs, ys, Ws, v, eta=[4.0 / (m * lam_max)] * n_seeds, steps=steps,
                                            batch_size=batch_size, batch_seeds=[seed + s for s in range(n_seeds)],
                                            loss_every=steps)
                 acc[a, b] = np.mean(np.sign(run.f) == y, axis=1)

@@ -201,9 +201,9 @@ def plain_vs_residual(
             eta = {k: 1.0 / lam for k, lam in lam_max.items()}
             order = [seed + s for s in range(n_seeds)]
             common = {"steps": steps, "batch_size": batch_size, "loss_every": loss_every}
-            res = batched_logistic_sgd(Ws, v, Xs, ys, eta=eta["residual"], batch_seeds=order, residual_c=c, **common)
+            res = batched_logistic_sgd(Xs, ys, Ws, v, eta=eta["residual"], batch_seeds=order, residual_c=c, **common)
             two = lambda t: torch.cat([t, t])  # noqa: E731  (the plain net at two steps, batched together)
-            plain = batched_logistic_sgd([two(W) for W in Ws], two(v), two(Xs), two(ys),
+            plain = batched_logistic_sgd(two(Xs), two(ys), [two(W) for W in Ws], two(v),
                                          eta=np.concatenate([eta["residual"], eta["plain"]]), batch_seeds=order * 2,
                                          **common)
             runs = {"residual": _summary(res, y_np, slice(0, n_seeds)),
