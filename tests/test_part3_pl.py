@@ -88,7 +88,7 @@ def test_smallest_interpolating_width_respects_the_counting_bound_and_grows_with
 
 def test_hessian_at_an_interpolating_minimum_has_p_minus_n_zero_eigenvalues():
     out = ex.hessian_at_minimum(n=8, d=3, width=6, timing_width=6, radii=(0.3, 0.1), seed=1)
-    p = ex.mlp_parameter_count(3, (6,), 1)
+    p = 31  # (3 + 1)·6 + (6 + 1)·1 weights and biases
     assert out.p == p and out.predicted_zero == p - 8
     assert out.residual < 1e-10
     assert out.n_zero == p - 8 and out.n_positive == 8 and out.n_negative == 0
@@ -124,7 +124,7 @@ def test_condition_number_predicts_the_rate_of_gd():
 
 def test_digits_true_labels_are_fitted_and_generalize_random_ones_do_not():
     out = ex.digits_memorization(n_train=40, n_test=200, width=64, steps=300, seed=0, device="cpu")
-    assert out.p == ex.mlp_parameter_count(64, (64, 64), 10)
+    assert out.p == 8_970  # (64 + 1)·64 + (64 + 1)·64 + (64 + 1)·10
     assert out.runs["true"].train_accuracy == 1.0
     assert out.runs["true"].test_accuracy > 0.6
     assert out.runs["random"].test_accuracy < 0.3
