@@ -94,7 +94,7 @@ def deep_demo(*, n: int = 32, d: int = 8, steps: int = 40, seed: int = 0, device
     """
     import ipywidgets as w
     import torch
-    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
     from ..data import separated_data
     from ..kernels import relu_ntk_infinite
@@ -118,10 +118,10 @@ def deep_demo(*, n: int = 32, d: int = 8, steps: int = 40, seed: int = 0, device
     ax1.set(xlabel="GD step k", ylabel="training loss", xlim=(0, steps), ylim=(1e-2, 1e2))
     ax2.set(xlabel="GD step k", ylabel="‖W_l(k) − W_l(0)‖_F / ‖W_l(0)‖_F", xlim=(0, steps), ylim=(1e-5, 3))
     decade = FuncFormatter(lambda v, _: _decade(v) if v > 0 else "")
-    for ax in (ax1, ax2):  # fixed axes: decades as plain text (no mathtext to lay out at every redraw), no minor labels
+    for ax in (ax1, ax2):  # fixed axes: decades as plain text (no mathtext to lay out at every redraw)
         ax.yaxis.set_major_locator(LogLocator(base=10, numticks=8))
         ax.yaxis.set_major_formatter(decade)
-        ax.yaxis.set_minor_formatter(NullFormatter())
+        ax.yaxis.set_minor_locator(NullLocator())  # no minor ticks: ~80 fewer tick artists to draw per redraw
     title(ax2, "Wider nets move less (fixed log axis)")
     shown: dict = {}
 
