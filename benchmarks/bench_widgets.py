@@ -79,6 +79,11 @@ def main() -> None:
             [("randomized fraction p", 0.25), ("randomized fraction p", 1.0), ("randomized fraction p", 0.5),
              ("randomized fraction p", 0.1), ("randomized fraction p", 0.75)],
         ),
+        "deep_demo (lecture 7)": (
+            widgets.deep_demo,
+            [("width m", 32), ("width m", 1024), ("width m", 128), ("depth H", 6), ("depth H", 1), ("step × η₀", 2.0),
+             ("width m", 512), ("depth H", 3)],
+        ),
         "kernel_regime_demo (lecture 6, the kernel regime)": (
             widgets.kernel_regime_demo,
             [("width m", 16), ("width m", 1024), ("GD step k", 0), ("GD step k", 100), ("width m", 64),

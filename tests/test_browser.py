@@ -40,7 +40,7 @@ WIDGET_LECTURES = {
     "02-pl-condition.ipynb": ("redrawn: step = 1.00/β, x₀ = 7", 0, "0.5", "redrawn: step = 0.50/β, x₀ = 7"),
     "04-two-layer-gram.ipynb": ("redrawn: m = 1000, η = 1.0/λ_max(H∞), n = 100", 0, "200", "redrawn: m = 200,"),
     "05-fine-grained.ipynb": ("redrawn: p = 0.00 —", 0, "0.5", "redrawn: p = 0.50 —"),
-    "07-deep-lazy.ipynb": ("redrawn: m = 128, L = 3, step = 1.0·η₀", 0, "64", "redrawn: m = 64,"),
+    "07-deep-lazy.ipynb": ("redrawn: m = 128, H = 3, step = 1.0·η₀", 0, "64", "redrawn: m = 64,"),
     "09-landscape-saddles.ipynb": ("redrawn: α = 14.1", 0, "1", "redrawn: α = 1.0"),
     "10-implicit-bias.ipynb": ("redrawn: t = 11 —", 0, "3", "redrawn: t = 987 —"),
 }

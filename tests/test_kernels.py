@@ -91,7 +91,7 @@ def test_gram_empirical_converges_to_infinite_like_one_over_sqrt_m():
     assert -0.6 < slope < -0.4, slope
 
 
-def test_relu_nngp_matches_monte_carlo_and_two_layer_ntk():
+def test_nngp_infinite_matches_monte_carlo_and_two_layer_ntk():
     X = ov.sphere(5, 3, seed=2)
     w = np.random.default_rng(0).standard_normal((400_000, 3))
     A = np.maximum(X @ w.T, 0)
@@ -123,7 +123,7 @@ def ntk_per_example_loop(Ws, v, X):
 
 
 @pytest.mark.parametrize("n,d,width,depth", [(1, 3, 4, 1), (6, 5, 16, 2), (10, 4, 32, 4)])
-def test_empirical_ntk_matches_torch_func_and_autograd_loop(n, d, width, depth, dtype, device):
+def test_ntk_empirical_matches_torch_func_and_autograd_loop(n, d, width, depth, dtype, device):
     X = ov.sphere(n, d, seed=0)
     Ws, v = ov.init_deep(d, width, depth, seed=1)
     K = ov.ntk_empirical([_t(W, dtype, device) for W in Ws], _t(v, dtype, device), _t(X, dtype, device))
@@ -134,7 +134,7 @@ def test_empirical_ntk_matches_torch_func_and_autograd_loop(n, d, width, depth, 
     np.testing.assert_allclose(ref, J @ J.T, rtol=1e-10)
 
 
-def test_empirical_ntk_with_trained_output_layer():
+def test_ntk_empirical_with_trained_output_layer():
     X = ov.sphere(7, 3, seed=0)
     Ws, v = ov.init_deep(3, 16, 2, seed=1)
     K = ov.ntk_empirical(Ws, v, X, train_v=True)
@@ -189,7 +189,7 @@ def test_ntk_is_symmetric_psd():
 
 
 @pytest.mark.parametrize("depth", [1, 2, 3])
-def test_relu_ntk_infinite_is_the_wide_limit(depth):
+def test_ntk_infinite_is_the_wide_limit(depth):
     X = ov.sphere(6, 5, seed=0)
     theta = ov.ntk_infinite(X, depth)
     np.testing.assert_allclose(np.diag(theta), depth)  # Θ(x, x) = L on the unit sphere

@@ -224,17 +224,17 @@ def test_deep_demo_redraws_for_each_slider_and_shows_one_line_per_layer(monkeypa
     box = widgets.deep_demo(steps=20)
     assert len(shown) == 1 and shown[0].data == _find(box, "Image")[0].value  # the static first figure
     status = _find(box, "HTML")[0]
-    assert status.value.startswith("redrawn: m = 128, L = 3, step = 1.0·η₀") and "training accuracy" in status.value
+    assert status.value.startswith("redrawn: m = 128, H = 3, step = 1.0·η₀") and "training accuracy" in status.value
 
     def layer_lines():
         return [ln for ln in box.figure.axes[1].get_lines() if ln.get_visible() and ln.get_label().startswith("layer")]
 
     assert len(layer_lines()) == 3
-    _slider(box, "depth L").value = 5
-    assert status.value.startswith("redrawn: m = 128, L = 5,") and len(layer_lines()) == 5
+    _slider(box, "depth H").value = 5
+    assert status.value.startswith("redrawn: m = 128, H = 5,") and len(layer_lines()) == 5
     assert len(status.value.split("relative change per layer")[1].split(",")) == 5
     _slider(box, "width m").value = 32
-    assert status.value.startswith("redrawn: m = 32, L = 5,")
+    assert status.value.startswith("redrawn: m = 32, H = 5,")
     _slider(box, "step × η₀").value = 0.5
     assert "step = 0.5·η₀" in status.value
     assert torch.get_num_threads() == before
@@ -335,3 +335,19 @@ def test_sgd_floor_problem_is_lecture_one_problem():
     X_ref, y_ref = (P["X"], P["y"]) if isinstance(P, dict) else (P.X, P.y)
     X, y = floor_problem(False)
     assert np.array_equal(X, X_ref) and np.array_equal(y, y_ref)
+
+
+def test_deep_demo_keeps_its_axes_and_the_previous_curves():
+    # regression: the right panel rescaled at every redraw, so two widths could not be compared on it
+    box = widgets.deep_demo(steps=20)
+    right = box.figure.axes[1]
+    limits = right.get_ylim()
+    previous = [ln for ln in right.get_lines() if ln.get_linestyle() == "--"]
+    assert not any(ln.get_visible() for ln in previous)  # nothing to compare with at the first draw
+    first = [ln.get_ydata().copy() for ln in right.get_lines() if ln.get_visible()]
+    _slider(box, "width m").value = 512
+    assert right.get_ylim() == limits and right.get_yscale() == "log"
+    shown = [ln for ln in previous if ln.get_visible()]
+    assert len(shown) == 3 and shown[0].get_label() == "previous: m = 128, H = 3, step = 1.0·η₀"
+    for old, line in zip(shown, first):
+        assert list(old.get_ydata()) == list(line)

@@ -105,17 +105,26 @@ def two_layer_demo(*, d: int = 50, steps: int = 100, seed: int = 0, device: str 
     return canvas.box([m, eta, n, hold])
 
 
+_SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _decade(v: float) -> str:
+    """A tick label 10ⁿ for the power of ten ``v``, in plain text."""
+    return "1" if round(np.log10(v)) == 0 else "10" + f"{round(np.log10(v)):d}".translate(_SUPERSCRIPTS)
+
+
 def deep_demo(*, n: int = 32, d: int = 8, steps: int = 40, seed: int = 0, device: str = "auto"):
     r"""Full-batch GD on the logistic loss of Zou et al.'s deep ReLU net (:func:`ovptools.init_deep`, v
-    fixed) on φ-separated data: sliders for the width m, the depth L and the step as a multiple of
-    η₀ = 4/(m·λ_max(Θ_L)) (Θ_L the infinite-width NTK; η₀ ≈ 2/λ_max(K), a quarter of the largest stable step
-    8/λ_max(K) at initialization). Left: the
-    loss Σ_i log(1 + e^{−y_i f(x_i)}). Right: the relative change ‖W_l(k) − W_l(0)‖_F/‖W_l(0)‖_F of
-    every layer along the run: wide nets move less, the m×m layers less than the d×m first one.
+    fixed) on φ-separated data: sliders for the width m, the depth H and the step as a multiple of
+    η₀ = 4/(m·λ_max(Θ_H)) (Θ_H the infinite-width NTK; η₀ ≈ 2/λ_max(K), a quarter of the largest stable step
+    8/λ_max(K) at initialization). Left: the loss Σ_i log(1 + e^{−y_i f(x_i)}). Right: the relative change
+    ‖W_l(k) − W_l(0)‖_F/‖W_l(0)‖_F of every layer along the run: wide nets move less, the m×m layers less than
+    the d×m first one. Both panels have fixed log axes, and the previous setting's curves stay on them in grey,
+    so two widths (or depths, or steps) can be compared by moving one slider.
     """
     import ipywidgets as w
     import torch
-    from matplotlib.ticker import NullFormatter
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
     from .._device import few_threads
     from ..data import separated_data
@@ -124,44 +133,64 @@ def deep_demo(*, n: int = 32, d: int = 8, steps: int = 40, seed: int = 0, device
     from ..train.nets import train_deep
 
     X, y = separated_data(n, d, phi=0.1, seed=seed)
-    lam_max = {L: float(np.linalg.eigvalsh(ntk_infinite(X, L))[-1]) for L in range(1, 9)}
+    lam_max = {H: float(np.linalg.eigvalsh(ntk_infinite(X, H))[-1]) for H in range(1, 9)}
     m = slider(w.IntSlider, value=128, min=16, max=1024, step=16, description="width m")
-    depth = slider(w.IntSlider, value=3, min=1, max=8, description="depth L")
+    depth = slider(w.IntSlider, value=3, min=1, max=8, description="depth H")
     step = slider(w.FloatSlider, value=1.0, min=0.1, max=3.0, step=0.1, description="step × η₀")
     canvas = Canvas()
     ax1, ax2 = canvas.axes
     k = np.arange(steps + 1)
-    (loss,) = ax1.semilogy(k, np.ones(steps + 1), label="Σ_i log(1 + exp(−y_i f(x_i)))")
+    (old_loss,) = ax1.semilogy(k, np.ones(steps + 1), color="0.6", ls="--", lw=1, label="previous setting")
+    (loss,) = ax1.semilogy(k, np.ones(steps + 1), color="C0", label="Σ_i log(1 + exp(−y_i f(x_i)))")
     ax1.axhline(n * np.log(2), color="k", ls=":", label="n·log 2 (output 0)")
-    layers = [ax2.plot([0], [1.0], "o-", ms=3, label=f"layer {j + 1}")[0] for j in range(8)]
-    ax1.set(xlabel="GD step k", ylabel="training loss")
-    ax1.yaxis.set_minor_formatter(NullFormatter())  # "3×10⁰"-style minor labels would overflow the fixed margin
-    ax2.set(xlabel="GD step k", ylabel="‖W_l(k) − W_l(0)‖_F / ‖W_l(0)‖_F")
-    title(ax2, "Relative change per layer: less as m grows")
+    old_layers = [ax2.semilogy([1], [1.0], color="0.6", ls="--", lw=1, label="_previous")[0] for _ in range(8)]
+    old_layers[0].set_label("previous setting")
+    layers = [ax2.semilogy([1], [1.0], "-", lw=1.5, label=f"layer {j + 1}")[0] for j in range(8)]
+    ax1.set(xlabel="GD step k", ylabel="training loss", xlim=(0, steps), ylim=(1e-2, 1e2))
+    ax2.set(xlabel="GD step k", ylabel="‖W_l(k) − W_l(0)‖_F / ‖W_l(0)‖_F", xlim=(0, steps), ylim=(1e-5, 3))
+    decade = FuncFormatter(lambda v, _: _decade(v) if v > 0 else "")
+    for ax in (ax1, ax2):  # fixed axes: decades as plain text (no mathtext to lay out at every redraw)
+        ax.yaxis.set_major_locator(LogLocator(base=10, numticks=8))
+        ax.yaxis.set_major_formatter(decade)
+        ax.yaxis.set_minor_locator(NullLocator())  # no minor ticks: ~80 fewer tick artists to draw per redraw
+    title(ax2, "Wider nets move less (fixed log axis)")
+    shown: dict = {}
 
     def redraw(*_):
         start = time.perf_counter()
-        L = int(depth.value)
-        eta = step.value * 4.0 / (m.value * lam_max[L])
+        H = int(depth.value)
+        eta = step.value * 4.0 / (m.value * lam_max[H])
         with few_threads(n * m.value * m.value, **REDRAW_THREADS):
-            Ws, v = init_deep(d, m.value, L, seed=seed + 1)
+            Ws, v = init_deep(d, m.value, H, seed=seed + 1)
             try:
-                run = train_deep(X, y, Ws, v, eta=eta, steps=steps, loss="logistic", record_every=5, device=device,
-                                 dtype=torch.float32, progress=False)
+                run = train_deep(X=X, y=y, Ws0=Ws, v=v, eta=eta, steps=steps, loss="logistic", record_every=5,
+                                 device=device, dtype=torch.float32, progress=False)
             except DivergenceError as err:  # show it, keep the widget alive
                 run, note = None, f"diverged at iteration {err.iteration} with step size eta = {err.eta:g}"
+        previous = shown.get("curves")
+        old_loss.set_visible(previous is not None)
+        for j, line in enumerate(old_layers):
+            line.set_visible(previous is not None and j < len(previous[1]))
+            if previous is not None and j < len(previous[1]):
+                line.set_data(previous[0], previous[1][j])
+        if previous is not None:
+            old_loss.set_ydata(previous[2])
+            old_layers[0].set_label(f"previous: {previous[3]}")
         loss.set_visible(run is not None)
         for j, line in enumerate(layers):
-            line.set_visible(run is not None and j < L)
+            line.set_visible(run is not None and j < H)
+        setting = f"m = {m.value}, H = {H}, step = {step.value:.1f}·η₀"
         if run is not None:
             loss.set_ydata(np.maximum(run.loss, 1e-30))
-            for j in range(L):
-                layers[j].set_data(run.steps, run.relative_change[:, j])
+            later = run.steps > 0  # the change is 0 at k = 0, off a log axis
+            curves = [np.maximum(run.relative_change[later, j], 1e-30) for j in range(H)]
+            for j in range(H):
+                layers[j].set_data(run.steps[later], curves[j])
+            shown["curves"] = (run.steps[later], curves, np.maximum(run.loss, 1e-30), setting)
             acc = float(np.mean(np.sign(deep_relu_forward(run.Ws, run.v, X)) == y))
             change = ", ".join(f"{c:.3f}" for c in run.relative_change[-1])
             note = f"final loss {run.loss[-1]:.3g}, training accuracy {acc:.2f}, relative change per layer {change}"
-        canvas.rescale()
-        title(ax1, f"m = {m.value}, L = {L}, η = {step.value:.1f}·η₀")
-        canvas.show(f"m = {m.value}, L = {L}, step = {step.value:.1f}·η₀ — {note}", start)
+        title(ax1, f"m = {m.value}, H = {H}, η = {step.value:.1f}·η₀")
+        canvas.show(f"{setting} — {note}", start)
 
     return canvas.live(redraw, [m, depth, step])

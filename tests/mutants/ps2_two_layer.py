@@ -226,7 +226,7 @@ MUTANTS = {
             "import ovptools\n\n\n"
             "def initial_output_covariance(X):\n"
             "    n = np.linalg.norm(X, axis=1)\n"
-            "    return np.asarray(ovptools.relu_nngp(X / n[:, None])) * np.outer(n, n)\n"
+            "    return np.asarray(ovptools.nngp_infinite(X / n[:, None])) * np.outer(n, n)\n"
         ),
     },
     "flippable_fraction": {

@@ -3,6 +3,8 @@ pattern and NTK changes against width, the NTK's infinite-width limit, training 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 
@@ -21,6 +23,109 @@ from ..common import loglog_slope
 from .common import batched_logistic_sgd
 
 
+@dataclass(frozen=True)
+class LazyTraining:
+    """The result of :func:`deep_lazy_training`: S = ``n_seeds`` draws, W widths, H = ``depth`` layers.
+
+    Attributes:
+        widths: the W widths m.
+        depth, n, d, phi, n_seeds: the arguments.
+        X, y: the data of the first draw.
+        train_accuracy: W, the training accuracy after the run (mean over draws).
+        loss: W × (steps + 1), the summed logistic loss along the run (mean over draws).
+        relative_change: W × H, ‖W_l(T) − W_l(0)‖_F/‖W_l(0)‖_F (mean over draws).
+        absolute_change: W × H, ‖W_l(T) − W_l(0)‖_F.
+        spectral_change: W × H, ‖W_l(T) − W_l(0)‖_2 (the norm of Zou et al.'s region).
+        pattern_change: W × H, the fraction of (sample, unit) pairs of layer l whose ReLU switched.
+        ntk_change: W, ‖K(T) − K(0)‖_F/‖K(0)‖_F.
+        eta: W, the step 4/(m·λ_max(Θ)) (mean over draws).
+        per_seed: the same eight quantities per draw, keyed by their names, each with a leading axis S.
+        relative_slope, absolute_slope, spectral_slope, pattern_slope: H, the log–log slope against m of the
+            draw means, per layer.
+        ntk_slope: the log–log slope of the mean ``ntk_change``.
+        relative_slopes, absolute_slopes, spectral_slopes, pattern_slopes: S × H, the same slopes per draw.
+        ntk_slopes: S, the NTK drift's slope per draw.
+    """
+
+    widths: np.ndarray
+    depth: int
+    n: int
+    d: int
+    phi: float
+    n_seeds: int
+    X: np.ndarray
+    y: np.ndarray
+    train_accuracy: np.ndarray
+    loss: np.ndarray
+    relative_change: np.ndarray
+    absolute_change: np.ndarray
+    spectral_change: np.ndarray
+    pattern_change: np.ndarray
+    ntk_change: np.ndarray
+    eta: np.ndarray
+    per_seed: dict[str, np.ndarray]
+    relative_slope: np.ndarray
+    absolute_slope: np.ndarray
+    spectral_slope: np.ndarray
+    pattern_slope: np.ndarray
+    ntk_slope: float
+    relative_slopes: np.ndarray
+    absolute_slopes: np.ndarray
+    spectral_slopes: np.ndarray
+    pattern_slopes: np.ndarray
+    ntk_slopes: np.ndarray
+
+
+@dataclass(frozen=True)
+class NTKConvergence:
+    """The result of :func:`ntk_convergence`.
+
+    Attributes:
+        widths: the widths m.
+        relative_error: per width, the mean over draws of ‖(2/m)K − Θ‖_F/‖Θ‖_F.
+        slope: its log–log slope against m (fluctuations predict −1/2).
+        theta: Θ, the infinite-width NTK (n × n).
+    """
+
+    widths: np.ndarray
+    relative_error: np.ndarray
+    slope: float
+    theta: np.ndarray
+
+
+@dataclass(frozen=True)
+class AccuracyGrid:
+    """The result of :func:`accuracy_grid`: D depths, W widths, S = ``n_seeds`` initializations.
+
+    Attributes:
+        widths, depths: the W widths and D depths.
+        accuracy: D × W × S training accuracy after the run.
+        loss: D × W × S final full-batch summed logistic loss.
+        output_max0, output_max: D × W × S, the largest |f(x_i)| at initialization and at the end (0 means a
+            dead net: its output, and with it the gradient, is identically 0).
+        fits: D × W, every initialization reached 100%.
+        smallest: D, the smallest width at which every initialization fits (0 if none).
+        n: the number of samples.
+        phi: the data's measured separation (:func:`ovptools.min_separation`).
+        labels: ``"halfspace"`` or ``"random"``.
+        X, y: the data.
+    """
+
+    widths: np.ndarray
+    depths: np.ndarray
+    accuracy: np.ndarray
+    loss: np.ndarray
+    output_max0: np.ndarray
+    output_max: np.ndarray
+    fits: np.ndarray
+    smallest: np.ndarray
+    n: int
+    phi: float
+    labels: str
+    X: np.ndarray
+    y: np.ndarray
+
+
 def deep_lazy_training(
     widths=(64, 128, 256, 512),
     *,
@@ -30,37 +135,29 @@ def deep_lazy_training(
     phi: float = 0.1,
     steps: int = 300,
     batch_size: int = 16,
-    seeds: int = 1,
+    n_seeds: int = 1,
     seed: int = 0,
     device: str | torch.device = "auto",
-) -> dict:
+) -> LazyTraining:
     r"""Minibatch SGD on the logistic loss of the deep ReLU net at several widths m, from Zou et
     al.'s initialization, on separated data (halfspace labels, :func:`ovptools.separated_data`); the step is
     η = 4/(m·λ_max(Θ)) ≈ 2/λ_max(K) for the tangent kernel K ≈ (m/2)Θ: a quarter of 8/λ_max(K), the
     largest stable step of GD on the summed logistic loss at initialization (whose curvature ℓ'' is at most 1/4).
 
-    With ``seeds`` = S > 1 the whole experiment (data, initialization, minibatches) is repeated S
-    times; each draw s uses ``seed + 100·s``. Returns, averaged over the draws: ``train_accuracy``
-    (widths), ``loss`` (widths × steps + 1), ``relative_change`` (widths × L,
-    ‖W_l(T) − W_l(0)‖_F/‖W_l(0)‖_F), ``absolute_change`` (widths × L, ‖W_l(T) − W_l(0)‖_F),
-    ``spectral_change`` (widths × L, ‖W_l(T) − W_l(0)‖_2, the norm of Zou et al.'s region),
-    ``pattern_change`` (widths × L, the fraction of (sample, unit) pairs of layer l whose ReLU switched),
-    ``ntk_change`` (widths, ‖K(T) − K(0)‖_F/‖K(0)‖_F); the same per draw under
-    ``*_seeds`` (leading axis S); and the log–log slopes against m of the draw means
-    (``relative_slope``, ``absolute_slope``, ``spectral_slope`` and ``pattern_slope`` per layer, ``ntk_slope``)
-    and per draw (``relative_slopes``, ``absolute_slopes``, ``spectral_slopes``, ``pattern_slopes``: S × L;
-    ``ntk_slopes``: S). Trained in float32.
+    With ``n_seeds`` = S > 1 the whole experiment (data, initialization, minibatches) is repeated S
+    times; each draw s uses ``seed + 100·s``. Returns a :class:`LazyTraining` (means over the draws, the
+    draws themselves, and log–log slopes against m). Trained in float32.
     """
     widths = [check_count(m, "widths") for m in widths]
     if len(widths) < 2:
         raise ValueError(f"widths: expected at least two widths to fit a slope, got {widths}")
     depth, n, d = check_count(depth, "depth"), check_count(n, "n"), check_count(d, "d")
-    phi, seeds = check_positive(phi, "phi"), check_count(seeds, "seeds")
+    phi, n_seeds = check_positive(phi, "phi"), check_count(n_seeds, "n_seeds")
     keys = ("train_accuracy", "loss", "relative_change", "absolute_change", "spectral_change", "pattern_change",
             "ntk_change", "eta")
     per: dict[str, list] = {k: [] for k in keys}
     with few_threads(n * max(widths) ** 2):
-        for s in range(seeds):
+        for s in range(n_seeds):
             base = seed + 100 * s
             X, y = separated_data(n, d, phi=phi, seed=base)
             if s == 0:
@@ -82,29 +179,30 @@ def deep_lazy_training(
                 out["eta"].append(eta)
             for k in keys:
                 per[k].append(np.array(out[k], dtype=float))
-    res: dict = {k + "_seeds": np.array(v) for k, v in per.items()}
-    res.update({k: res[k + "_seeds"].mean(axis=0) for k in keys})
+    per_seed = {k: np.array(v) for k, v in per.items()}
+    res: dict = {k: per_seed[k].mean(axis=0) for k in keys}
     for name in ("relative", "absolute", "spectral", "pattern"):
-        change = res[f"{name}_change_seeds"]
+        change = per_seed[f"{name}_change"]
         res[f"{name}_slope"] = np.array([loglog_slope(widths, change.mean(axis=0)[:, la]) for la in range(depth)])
         res[f"{name}_slopes"] = np.array([[loglog_slope(widths, c[:, la]) for la in range(depth)] for c in change])
     res["ntk_slope"] = loglog_slope(widths, res["ntk_change"])
-    res["ntk_slopes"] = np.array([loglog_slope(widths, c) for c in res["ntk_change_seeds"]])
-    res.update(widths=np.array(widths), depth=depth, n=n, d=d, phi=phi, seeds=seeds, X=X0, y=y0)
-    return res
+    res["ntk_slopes"] = np.array([loglog_slope(widths, c) for c in per_seed["ntk_change"]])
+    return LazyTraining(widths=np.array(widths), depth=depth, n=n, d=d, phi=phi, n_seeds=n_seeds, X=X0, y=y0,
+                        per_seed=per_seed, **res)
 
 
 def ntk_convergence(
-    X, depth: int, widths=(64, 256, 1024, 4096), *, seeds: int = 8, seed: int = 0, device: str | torch.device = "auto"
-) -> dict:
+    X, depth: int, widths=(64, 256, 1024, 4096), *, n_seeds: int = 8, seed: int = 0,
+    device: str | torch.device = "auto",
+) -> NTKConvergence:
     r"""How fast the empirical NTK at initialization, times 2/m, approaches the infinite-width
-    ReLU NTK Θ (arc-cosine recursion) as m grows: the mean over ``seeds`` draws of
+    ReLU NTK Θ (arc-cosine recursion) as m grows: the mean over ``n_seeds`` draws of
     ‖(2/m)K − Θ‖_F/‖Θ‖_F per width, and its log–log slope against m (fluctuations predict −1/2).
     The kernels are computed in float64 on ``device`` (the CPU on Apple's MPS, which has no float64)."""
     X = as_array(X, "X", ndim=2)
     check_unit_rows(X, "X")
     widths = [check_count(m, "widths") for m in widths]
-    seeds = check_count(seeds, "seeds")
+    n_seeds = check_count(n_seeds, "n_seeds")
     theta = ntk_infinite(X, depth)
     dev = resolve_device(device, torch.float64)
 
@@ -114,8 +212,8 @@ def ntk_convergence(
         K = ntk_empirical([torch.as_tensor(W, **on) for W in Ws], torch.as_tensor(v, **on), torch.as_tensor(X, **on))
         return float(np.linalg.norm(K.cpu().numpy() * 2 / m - theta))
 
-    errs = np.array([np.mean([error(m, s) for s in range(seeds)]) / np.linalg.norm(theta) for m in widths])
-    return {"widths": np.array(widths), "relative_error": errs, "slope": loglog_slope(widths, errs), "theta": theta}
+    errs = np.array([np.mean([error(m, s) for s in range(n_seeds)]) / np.linalg.norm(theta) for m in widths])
+    return NTKConvergence(widths=np.array(widths), relative_error=errs, slope=loglog_slope(widths, errs), theta=theta)
 
 
 def accuracy_grid(
@@ -127,49 +225,44 @@ def accuracy_grid(
     phi: float = 0.1,
     steps: int = 200,
     batch_size: int = 16,
-    seeds: int = 3,
+    n_seeds: int = 3,
     seed: int = 0,
     labels: str = "halfspace",
     device: str | torch.device = "auto",
-) -> dict:
+) -> AccuracyGrid:
     r"""Training accuracy of the deep ReLU net after ``steps`` of minibatch SGD on the logistic loss,
-    for every depth L and width m, from ``seeds`` initializations (seeds ``seed + 1 + s``, minibatch order
+    for every depth H and width m, from ``n_seeds`` initializations (seeds ``seed + 1 + s``, minibatch order
     ``seed + s``), on one separated data set (``seed``; ``labels`` as in :func:`ovptools.separated_data`:
-    ``"halfspace"`` or ``"random"``); the step is that of :func:`deep_lazy_training`, 4/(m·λ_max(Θ_L)).
-    The seeds of one (L, m) train together as one batched run (:func:`.common.batched_logistic_sgd`).
-
-    Returns ``accuracy`` and ``loss`` (the final full-batch loss), both depths × widths × seeds,
-    ``output_max0`` and ``output_max`` (the largest |f(x_i)| at initialization and at the end: 0 means
-    the net's output, and with it the gradient, is identically 0 — a dead net), ``fits`` (depths × widths:
-    every seed reached 100%), ``smallest`` (per depth, the smallest width at which every seed fits, 0 if
-    none), ``phi`` (the data's measured separation), ``labels`` and the data.
+    ``"halfspace"`` or ``"random"``); the step is that of :func:`deep_lazy_training`, 4/(m·λ_max(Θ_H)).
+    The initializations of one (H, m) train together as one batched run (:func:`.common.batched_logistic_sgd`).
+    Returns an :class:`AccuracyGrid`.
     """
     widths = [check_count(m, "widths") for m in widths]
     depths = [check_count(L, "depths") for L in depths]
-    n, d, seeds = check_count(n, "n"), check_count(d, "d"), check_count(seeds, "seeds")
+    n, d, n_seeds = check_count(n, "n"), check_count(d, "d"), check_count(n_seeds, "n_seeds")
     X, y = separated_data(n, d, phi=check_positive(phi, "phi"), seed=seed, labels=labels)
     dev = resolve_device(device, torch.float32)
     on = {"dtype": torch.float32, "device": dev}
-    Xs = torch.as_tensor(X, **on).expand(seeds, n, d)
-    ys = torch.as_tensor(y, **on).expand(seeds, n)
-    acc = np.zeros((len(depths), len(widths), seeds))
+    Xs = torch.as_tensor(X, **on).expand(n_seeds, n, d)
+    ys = torch.as_tensor(y, **on).expand(n_seeds, n)
+    acc = np.zeros((len(depths), len(widths), n_seeds))
     loss, out0, out1 = np.zeros_like(acc), np.zeros_like(acc), np.zeros_like(acc)
-    with few_threads(seeds * n * max(widths) ** 2):
+    with few_threads(n_seeds * n * max(widths) ** 2):
         for a, L in enumerate(depths):
             lam_max = float(np.linalg.eigvalsh(ntk_infinite(X, L))[-1])
             for b, m in enumerate(widths):
-                inits = [init_deep(d, m, L, seed=seed + 1 + s) for s in range(seeds)]
+                inits = [init_deep(d, m, L, seed=seed + 1 + s) for s in range(n_seeds)]
                 Ws = [torch.as_tensor(np.stack([W[layer] for W, _ in inits]), **on) for layer in range(L)]
                 v = torch.as_tensor(np.stack([v for _, v in inits]), **on)
-                run = batched_logistic_sgd(Ws, v, Xs, ys, eta=[4.0 / (m * lam_max)] * seeds, steps=steps,
-                                           batch_size=batch_size, seeds=[seed + s for s in range(seeds)],
+                run = batched_logistic_sgd(Xs, ys, Ws, v, eta=[4.0 / (m * lam_max)] * n_seeds, steps=steps,
+                                           batch_size=batch_size, batch_seeds=[seed + s for s in range(n_seeds)],
                                            loss_every=steps)
-                acc[a, b] = np.mean(np.sign(run["f"]) == y, axis=1)
-                loss[a, b] = run["loss"][:, -1]
-                out0[a, b] = np.abs(run["f0"]).max(axis=1)
-                out1[a, b] = np.abs(run["f"]).max(axis=1)
+                acc[a, b] = np.mean(np.sign(run.f) == y, axis=1)
+                loss[a, b] = run.loss[:, -1]
+                out0[a, b] = np.abs(run.f0).max(axis=1)
+                out1[a, b] = np.abs(run.f).max(axis=1)
     fits = np.all(acc == 1.0, axis=2)
     smallest = np.array([widths[int(np.argmax(row))] if row.any() else 0 for row in fits])
-    return {"widths": np.array(widths), "depths": np.array(depths), "accuracy": acc, "loss": loss,
-            "output_max0": out0, "output_max": out1, "fits": fits, "smallest": smallest, "n": n,
-            "phi": min_separation(X, y), "labels": labels, "X": X, "y": y}
+    return AccuracyGrid(widths=np.array(widths), depths=np.array(depths), accuracy=acc, loss=loss, output_max0=out0,
+                        output_max=out1, fits=fits, smallest=smallest, n=n, phi=min_separation(X, y), labels=labels,
+                        X=X, y=y)

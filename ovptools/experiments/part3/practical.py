@@ -5,6 +5,7 @@ N(0, 1) at initialization, with all its parameters in one flat vector θ."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -117,7 +118,7 @@ def flat_jacobian(net: PracticalNet, theta: torch.Tensor, X: torch.Tensor) -> to
     return torch.cat(parts, dim=2).reshape(n * m_y, -1)
 
 
-def fit_gauss_newton(net: PracticalNet, X: torch.Tensor, Y: torch.Tensor, *, iters: int, tol: float) -> float:
+def fit_gauss_newton(net: PracticalNet, X: torch.Tensor, Y: torch.Tensor, *, steps: int, tol: float) -> float:
     """Damped Gauss–Newton (Levenberg–Marquardt, in the n×n kernel form δ = Jᵀ(JJᵀ + λI)⁻¹r) from
     the net's current θ; returns the final relative residual ‖F(θ) − Y‖/‖Y‖ (θ is updated)."""
     theta, y = net.theta.detach().clone(), Y.reshape(-1)
@@ -126,7 +127,7 @@ def fit_gauss_newton(net: PracticalNet, X: torch.Tensor, Y: torch.Tensor, *, ite
     cost, lam = float(r @ r), 1e-3
     history: list[float] = []
     eye = torch.eye(y.numel(), dtype=theta.dtype, device=theta.device)
-    for _ in range(iters):
+    for _ in range(steps):
         if math.sqrt(cost) <= tol * scale:
             break
         J = flat_jacobian(net, theta, X)
@@ -150,33 +151,38 @@ def fit_gauss_newton(net: PracticalNet, X: torch.Tensor, Y: torch.Tensor, *, ite
     return math.sqrt(cost) / scale
 
 
-def _fits(n, d, m, m_y, X, Y, seed, iters, tol, activation) -> tuple[bool, float]:
+def _fits(d, m, m_y, X, Y, seed, steps, tol, activation) -> tuple[bool, float]:
     net = PracticalNet(d, (m,), m_y, activation=activation, seed=seed, device=X.device)
-    res = fit_gauss_newton(net, X, Y, iters=iters, tol=tol)
+    res = fit_gauss_newton(net, X, Y, steps=steps, tol=tol)
     return res <= tol, res
 
 
-def _search_widths(ns, d, m_y, seeds, seed, iters, tol, activation, m_count, out) -> None:
+def _search_widths(ns, d, m_y, n_seeds, seed, steps, tol, activation, m_count, max_width, out) -> None:
     """For each n and seed: bisection's answer (grow m from the counting bound by factors of 1.25 until a fit
     succeeds, then bisect), then every width from the counting bound to that answer + 2 (``scan``); m_star is
-    the smallest width in the scan that fits, ``below`` the residual one unit narrower."""
+    the smallest width in the scan that fits, ``below`` the residual one unit narrower. Raises ValueError when no
+    width up to ``max_width`` fits."""
     dev = out["device"]
     for i, n in enumerate(ns):
-        for s in range(seeds):
+        for s in range(n_seeds):
             key = seed + 1000 * s + i
             X = torch.from_numpy(sphere(n, d, seed=key)).to(dev)
             Y = torch.from_numpy(rng(key + 7).uniform(-1.0, 1.0, size=(n, m_y)) if m_y > 1
                                  else rng(key + 7).uniform(-1.0, 1.0, size=n)).to(dev)
             seen: dict[int, tuple[bool, float]] = {}
 
-            def fits(m, X=X, Y=Y, key=key, n=n, seen=seen):
+            def fits(m, X=X, Y=Y, key=key, seen=seen):
                 if m not in seen:
-                    seen[m] = _fits(n, d, m, m_y, X, Y, key, iters, tol, activation)
+                    seen[m] = _fits(d, m, m_y, X, Y, key, steps, tol, activation)
                 return seen[m]
 
             lo, hi = 0, m_count[i]
             while not fits(hi)[0]:
-                lo, hi = hi, max(hi + 1, math.ceil(1.25 * hi))
+                if hi >= max_width[i]:
+                    raise ValueError(f"tol: no width up to max_width = {max_width[i]} reached a relative residual of "
+                                     f"{tol:g} within steps = {steps} (n = {n}, seed {key}; the best, at m = {hi}, was "
+                                     f"{fits(hi)[1]:.1e}); raise tol, steps or max_width")
+                lo, hi = hi, min(max_width[i], max(hi + 1, math.ceil(1.25 * hi)))
             while hi - lo > 1:
                 mid = (lo + hi) // 2
                 if fits(mid)[0]:
@@ -191,60 +197,88 @@ def _search_widths(ns, d, m_y, seeds, seed, iters, tol, activation, m_count, out
             out["scan"][i].append(row)
 
 
+@dataclass(frozen=True)
+class InterpolatingWidths:
+    """The result of :func:`min_interpolating_width`, for N sample sizes and S = ``n_seeds`` draws.
+
+    Attributes:
+        ns: the N sample sizes n.   d, m_y, tol: the arguments.
+        m_star: N × S, the smallest width that fitted in the scan; p_star: its parameter count.
+        m_count: N, the counting bound (smallest m with p(m) ≥ n·m_y).
+        ratio: N × S, p_star/(n·m_y) (Kawaguchi–Huang's corollary predicts ≥ 1).
+        slope: S, the log–log slope of m_star against n per draw (predicted 1); slope_mean, slope_std: over draws.
+        below: N × S, the relative residual reached one width below m_star.
+        m_bisect: N × S, bisection's answer.   monotone: N × S, every scanned width from m_star on fitted.
+        scan: per n and draw, the (m, fitted?) pairs from the counting bound to m_bisect + 2.
+    """
+
+    ns: np.ndarray
+    d: int
+    m_y: int
+    tol: float
+    m_star: np.ndarray
+    p_star: np.ndarray
+    m_count: np.ndarray
+    ratio: np.ndarray
+    slope: np.ndarray
+    slope_mean: float
+    slope_std: float
+    below: np.ndarray
+    m_bisect: np.ndarray
+    monotone: np.ndarray
+    scan: list
+
+
 def min_interpolating_width(
     ns=(24, 48, 96, 192),
     *,
     d: int = 4,
     m_y: int = 1,
-    seeds: int = 3,
+    n_seeds: int = 3,
     activation: str = "tanh",
-    iters: int = 100,
+    steps: int = 100,
     tol: float = 1e-5,
+    max_width: int | None = None,
     seed: int = 0,
     device: str | torch.device = "auto",
-) -> dict:
+) -> InterpolatingWidths:
     r"""The smallest width m of a one-hidden-layer :class:`PracticalNet` that interpolates n
     arbitrary labels y_i ∈ [−1, 1]^{m_y} (uniform) on n unit-sphere inputs in R^d, for each n and
-    each of ``seeds`` draws of data and initialization.
+    each of ``n_seeds`` draws of data and initialization.
 
     "Interpolates" means that damped Gauss–Newton from the random initialization reaches
-    ‖F(θ) − Y‖/‖Y‖ ≤ ``tol`` within ``iters`` iterations (a strong optimizer, so the search
+    ‖F(θ) − Y‖/‖Y‖ ≤ ``tol`` within ``steps`` iterations (a strong optimizer, so the search
     measures what the parameter count allows, as far as one local optimizer can tell). Widths below the
-    counting bound (p(m) = m(d + 1 + m_y) + m_y < n·m_y) cannot interpolate arbitrary labels and are not tried.
+    counting bound (p(m) = m(d + 1 + m_y) + m_y < n·m_y) cannot interpolate arbitrary labels and are not tried;
+    widths above ``max_width`` (default: 8 times the counting bound, plus 8) are not tried either, and a search that
+    reaches it without a fit raises ``ValueError`` (a ``tol`` this optimizer cannot meet).
 
     Bisection would find the smallest fitting width only if success were monotone in m (every wider net
     fits too), which nothing guarantees for a local optimizer. So the search is done both ways: bisection
     (grow m from the counting bound by factors of 1.25 until a fit succeeds, then bisect; ``m_bisect``), and a
-    scan of every width from the counting bound to ``m_bisect`` + 2 (``scan[i][s]``: (m, fitted?) pairs).
-    ``m_star`` is the smallest width that fitted in the scan (the exact answer for this optimizer and
-    initialization); ``monotone`` says whether every scanned width from ``m_star`` on fitted too.
-
-    Returns ``ns``, ``m_star`` (len(ns) × seeds), ``p_star`` (its parameter count),
-    ``m_count`` (the counting bound per n), ``ratio`` = p_star/(n·m_y), the log–log ``slope`` of
-    m_star against n per seed and its mean/std (``slope_mean``, ``slope_std``; predicted 1),
-    ``below``: the relative residual reached one width below m_star (len(ns) × seeds), and ``m_bisect``,
-    ``scan``, ``monotone`` as above.
+    scan of every width from the counting bound to ``m_bisect`` + 2. Returns an :class:`InterpolatingWidths`.
     """
     ns = [check_count(n, "ns", minimum=2) for n in ns]
-    d, m_y, seeds = check_count(d, "d"), check_count(m_y, "m_y"), check_count(seeds, "seeds")
-    iters, tol = check_count(iters, "iters"), check_positive(tol, "tol")
+    d, m_y, n_seeds = check_count(d, "d"), check_count(m_y, "m_y"), check_count(n_seeds, "n_seeds")
+    steps, tol = check_count(steps, "steps"), check_positive(tol, "tol")
     check_choice(activation, "activation", tuple(_ACTIVATIONS))
     seed = check_seed(seed)
     if len(ns) < 2:
         raise ValueError(f"ns: expected at least two sample sizes to fit a slope, got {ns}")
     per_unit = d + 1 + m_y
     m_count = [max(1, math.ceil((n * m_y - m_y) / per_unit)) for n in ns]
-    shape = (len(ns), seeds)
+    caps = [8 * m + 8 if max_width is None else check_count(max_width, "max_width") for m in m_count]
+    shape = (len(ns), n_seeds)
     found = {"m_star": np.zeros(shape, dtype=int), "m_bisect": np.zeros(shape, dtype=int), "below": np.zeros(shape),
              "monotone": np.zeros(shape, dtype=bool), "scan": [[] for _ in ns],
              "device": resolve_device(device, torch.float64)}
     with few_threads():
-        _search_widths(ns, d, m_y, seeds, seed, iters, tol, activation, m_count, found)
+        _search_widths(ns, d, m_y, n_seeds, seed, steps, tol, activation, m_count, caps, found)
     m_star = found["m_star"]
     p_star = np.array([[mlp_parameter_count(d, (int(m),), m_y) for m in row] for row in m_star])
-    slopes = np.array([loglog_slope(ns, m_star[:, s]) for s in range(seeds)])
-    return {"ns": np.array(ns), "m_star": m_star, "p_star": p_star, "m_count": np.array(m_count),
-            "ratio": p_star / (np.array(ns)[:, None] * m_y), "slope": slopes,
-            "slope_mean": float(slopes.mean()), "slope_std": float(slopes.std(ddof=1)) if seeds > 1 else 0.0,
-            "below": found["below"], "m_bisect": found["m_bisect"], "scan": found["scan"],
-            "monotone": found["monotone"], "d": d, "m_y": m_y, "tol": tol}
+    slopes = np.array([loglog_slope(ns, m_star[:, s]) for s in range(n_seeds)])
+    return InterpolatingWidths(
+        ns=np.array(ns), d=d, m_y=m_y, tol=tol, m_star=m_star, p_star=p_star, m_count=np.array(m_count),
+        ratio=p_star / (np.array(ns)[:, None] * m_y), slope=slopes, slope_mean=float(slopes.mean()),
+        slope_std=float(slopes.std(ddof=1)) if n_seeds > 1 else 0.0, below=found["below"],
+        m_bisect=found["m_bisect"], monotone=found["monotone"], scan=found["scan"])

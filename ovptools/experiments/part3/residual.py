@@ -1,17 +1,18 @@
-"""Lecture 7: residual against plain deep nets (Du, Lee, Li, Wang & Zhai 2019), the width bounds, and the
-layer-wise NTK's speed against torch.func."""
+"""Lecture 7: residual against plain deep nets (Du, Lee, Li, Wang & Zhai 2019) and the layer-wise NTK's speed
+against torch.func."""
 
 from __future__ import annotations
 
 import math
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
 
-from ..._device import few_threads, resolve_device
+from ..._device import few_threads, in_float64, resolve_device
 from ..._validate import (
     ArrayLike,
     as_tensor,
@@ -22,7 +23,80 @@ from ..._validate import (
 from ...data import separated_data
 from ...kernels import ntk_empirical, tangent_kernel
 from ...models import DeepReLUNet, init_deep, relu
-from .common import batched_logistic_sgd
+from .common import BatchedRun, batched_logistic_sgd
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """S batched SGD runs of one net at one step (S draws), as :func:`plain_vs_residual` reports them.
+
+    Attributes:
+        loss0, loss: S, the summed logistic loss at the start and at the end (NaN after a divergence).
+        accuracy: S, the training accuracy at the end (NaN after a divergence).
+        output_max: S, the largest |f(x_i)| at the end (NaN after a divergence).
+        diverged_at: S, the step at which the run diverged, −1 for none.
+        curve: S × (steps + 1), the loss curves (NaN where not evaluated).
+    """
+
+    loss0: np.ndarray
+    loss: np.ndarray
+    accuracy: np.ndarray
+    output_max: np.ndarray
+    diverged_at: np.ndarray
+    curve: np.ndarray
+
+
+@dataclass(frozen=True)
+class DepthComparison:
+    """The plain and the residual net at one depth, over S draws.
+
+    Attributes:
+        depth: the depth H.
+        lam_max, cond, eta: keyed ``"plain"`` and ``"residual"``: S values of λ_max(K(0)), of λ_max/λ_min of
+            K(0), and of the net's own step 1/λ_max(K(0)).
+        runs: keyed ``"residual"``, ``"plain_same_step"`` (at the residual net's step), ``"plain_own_step"``.
+    """
+
+    depth: int
+    lam_max: dict[str, np.ndarray]
+    cond: dict[str, np.ndarray]
+    eta: dict[str, np.ndarray]
+    runs: dict[str, RunSummary]
+
+
+@dataclass(frozen=True)
+class PlainVsResidual:
+    """The result of :func:`plain_vs_residual`.
+
+    Attributes:
+        m, n, c, steps, n_seeds: the arguments.
+        results: one :class:`DepthComparison` per depth, in the order asked for.
+    """
+
+    m: int
+    n: int
+    c: float
+    steps: int
+    n_seeds: int
+    results: tuple[DepthComparison, ...]
+
+
+@dataclass(frozen=True)
+class NTKTiming:
+    """The result of :func:`ntk_timing`.
+
+    Attributes:
+        layerwise, torch_func: seconds, best of the repeats, of each method.
+        ratio: ``torch_func / layerwise``.
+        max_relative_difference: the largest entry of |K_layerwise − K_torch_func| over the largest |K|.
+        parameters: p, the number of trained weights.
+    """
+
+    layerwise: float
+    torch_func: float
+    ratio: float
+    max_relative_difference: float
+    parameters: int
 
 
 class ResidualReLUNet(nn.Module):
@@ -83,104 +157,79 @@ def plain_vs_residual(
     batch_size: int = 16,
     c: float = 1.0,
     seed: int = 0,
-    seeds: int = 1,
+    n_seeds: int = 1,
     loss_every: int = 1,
     device: str | torch.device = "auto",
-) -> dict:
+) -> PlainVsResidual:
     r"""The plain deep net against the residual net (:class:`ResidualReLUNet`) at the same depth L,
     width m and initial weights, minibatch SGD on the logistic loss of separated data.
 
-    At each depth and for each of ``seeds`` draws s (data, initial weights and minibatch order from
+    At each depth and for each of ``n_seeds`` draws s (data, initial weights and minibatch order from
     ``seed + s``): the tangent kernels at initialization (layer-wise) give λ_max and the condition
     number λ_max/λ_min of each net; then both nets train with the residual net's step
     η_res = 1/λ_max(K_res(0)) ("same step"), and the plain net also with its own η = 1/λ_max(K_plain(0)).
     The draws train together as batched runs (:func:`.common.batched_logistic_sgd`); the full-batch loss
     is evaluated every ``loss_every`` steps, so a divergence is detected within that many steps.
-    Returns per depth: ``lam_max``, ``cond`` and ``eta`` (dicts keyed ``plain``/``residual`` of arrays over
-    the draws), and ``runs``: dicts keyed ``residual``, ``plain_same_step``, ``plain_own_step`` of arrays
-    over the draws: the first and final loss (``loss0``, ``loss``; NaN after a divergence), the training
-    accuracy, the largest |f(x_i)| at the end (``output_max``), the step at which the run diverged
-    (``diverged_at``, −1 for none) and the loss curves (``curve``, draws × (steps + 1)).
+    The eigenvalues are computed in float64 (on the CPU when the nets live on Apple's MPS, which has none).
+    Returns a :class:`PlainVsResidual`.
     """
     depths = [check_count(L, "depths", minimum=2) for L in depths]
     m, n, d = check_count(m, "m"), check_count(n, "n"), check_count(d, "d")
-    seeds, phi = check_count(seeds, "seeds"), check_positive(phi, "phi")
+    n_seeds, phi = check_count(n_seeds, "n_seeds"), check_positive(phi, "phi")
     dev = resolve_device(device, torch.float32)
     on = {"dtype": torch.float32, "device": dev}
-    data = [separated_data(n, d, phi=phi, seed=seed + s) for s in range(seeds)]
+    data = [separated_data(n, d, phi=phi, seed=seed + s) for s in range(n_seeds)]
     Xs = torch.as_tensor(np.stack([X for X, _ in data]), **on)
     ys = torch.as_tensor(np.stack([y for _, y in data]), **on)
     y_np = ys.cpu().numpy()
     results = []
-    with few_threads(seeds * n * m * m):
+    with few_threads(n_seeds * n * m * m):
         for L in depths:
-            inits = [init_deep(d, m, L, seed=seed + s + L) for s in range(seeds)]
+            inits = [init_deep(d, m, L, seed=seed + s + L) for s in range(n_seeds)]
             Ws = [torch.as_tensor(np.stack([W[layer] for W, _ in inits]), **on) for layer in range(L)]
             v = torch.as_tensor(np.stack([v for _, v in inits]), **on)
             spectra: dict[str, list] = {"plain": [], "residual": []}
-            for s in range(seeds):
+            for s in range(n_seeds):
                 Wt = [W[s] for W in Ws]
-                spectra["plain"].append(torch.linalg.eigvalsh(ntk_empirical(Wt, v[s], Xs[s]).double()).cpu().numpy())
                 res_net = ResidualReLUNet(Wt, v[s], c=c)
-                spectra["residual"].append(torch.linalg.eigvalsh(tangent_kernel(res_net, Xs[s]).double()).cpu().numpy())
+                kernels = (("plain", ntk_empirical(Wt, v[s], Xs[s])), ("residual", tangent_kernel(res_net, Xs[s])))
+                for name, K in kernels:
+                    spectra[name].append(in_float64(torch.linalg.eigvalsh, K).cpu().numpy())
             lam_max = {k: np.array([e[-1] for e in es]) for k, es in spectra.items()}
             cond = {k: np.array([e[-1] / e[0] for e in es]) for k, es in spectra.items()}
             eta = {k: 1.0 / lam for k, lam in lam_max.items()}
-            order = [seed + s for s in range(seeds)]
+            order = [seed + s for s in range(n_seeds)]
             common = {"steps": steps, "batch_size": batch_size, "loss_every": loss_every}
-            res = batched_logistic_sgd(Ws, v, Xs, ys, eta=eta["residual"], seeds=order, residual_c=c, **common)
+            res = batched_logistic_sgd(Xs, ys, Ws, v, eta=eta["residual"], batch_seeds=order, residual_c=c, **common)
             two = lambda t: torch.cat([t, t])  # noqa: E731  (the plain net at two steps, batched together)
-            plain = batched_logistic_sgd([two(W) for W in Ws], two(v), two(Xs), two(ys),
-                                         eta=np.concatenate([eta["residual"], eta["plain"]]), seeds=order * 2, **common)
-            runs = {"residual": _summary(res, y_np, slice(0, seeds)),
-                    "plain_same_step": _summary(plain, y_np, slice(0, seeds)),
-                    "plain_own_step": _summary(plain, y_np, slice(seeds, 2 * seeds))}
-            results.append({"depth": L, "lam_max": lam_max, "cond": cond, "eta": eta, "runs": runs})
-    return {"m": m, "n": n, "c": c, "steps": steps, "seeds": seeds, "results": results}
+            plain = batched_logistic_sgd(two(Xs), two(ys), [two(W) for W in Ws], two(v),
+                                         eta=np.concatenate([eta["residual"], eta["plain"]]), batch_seeds=order * 2,
+                                         **common)
+            runs = {"residual": _summary(res, y_np, slice(0, n_seeds)),
+                    "plain_same_step": _summary(plain, y_np, slice(0, n_seeds)),
+                    "plain_own_step": _summary(plain, y_np, slice(n_seeds, 2 * n_seeds))}
+            results.append(DepthComparison(depth=L, lam_max=lam_max, cond=cond, eta=eta, runs=runs))
+    return PlainVsResidual(m=m, n=n, c=c, steps=steps, n_seeds=n_seeds, results=tuple(results))
 
 
-def _summary(run: dict, y: np.ndarray, rows: slice) -> dict:
+def _summary(run: BatchedRun, y: np.ndarray, rows: slice) -> RunSummary:
     """Per-draw results of the batched runs ``rows``; NaN for the final values of a diverged run."""
-    diverged = run["diverged_at"][rows]
-    f = run["f"][rows]
+    diverged = run.diverged_at[rows]
+    f = run.f[rows]
     ok = diverged < 0
-    return {"loss0": run["loss"][rows, 0], "loss": run["loss"][rows, -1],
-            "accuracy": np.where(ok, np.mean(np.sign(f) == y, axis=1), np.nan),
-            "output_max": np.where(ok, np.abs(f).max(axis=1), np.nan),
-            "diverged_at": diverged, "curve": run["loss"][rows]}
-
-
-def zou_width_bound(n: int, depth: int, phi: float) -> float:
-    r"""Zou et al.'s width condition m = Ω̃(n²⁶L³⁸/φ⁸) evaluated with constant 1 and no log factors."""
-    n, depth, phi = check_count(n, "n"), check_count(depth, "depth"), check_positive(phi, "phi")
-    return float(math.exp(26 * math.log(n) + 38 * math.log(depth) - 8 * math.log(phi)))
-
-
-def du_lee_resnet_width_bound(n: int, depth: int, lam0: float) -> float:
-    r"""The leading term of Du, Lee et al.'s width condition for the residual net, m = Ω(n⁴/(λ₀⁴H⁶)) with
-    H = ``depth``, evaluated with constant 1. Their λ₀ is the least eigenvalue of the limiting Gram matrix
-    K^(H) of the last block, which carries the block factor (c_res/H)²: pass λ₀ of that order (see
-    :func:`du_lee_lambda0`), and the condition grows like n⁴H², not falls like H⁻⁶."""
-    n, depth, lam0 = check_count(n, "n"), check_count(depth, "depth"), check_positive(lam0, "lam0")
-    return float(n**4 / (lam0**4 * depth**6))
-
-
-def du_lee_lambda0(lam_min: float, depth: int, c: float = 1.0) -> float:
-    r"""A stand-in for λ₀ = λ_min(K^(H)) of Du, Lee et al.'s residual net: (c/H)²·``lam_min``, where
-    ``lam_min`` is the least eigenvalue of a depth-free Gram matrix (e.g. λ_min(H∞) of the data) and the
-    factor (c/H)² is the scale of the last block's term (their blocks are scaled by c_res/H)."""
-    lam_min, depth, c = check_positive(lam_min, "lam_min"), check_count(depth, "depth"), check_positive(c, "c")
-    return float((c / depth) ** 2 * lam_min)
+    return RunSummary(loss0=run.loss[rows, 0], loss=run.loss[rows, -1],
+                      accuracy=np.where(ok, np.mean(np.sign(f) == y, axis=1), np.nan),
+                      output_max=np.where(ok, np.abs(f).max(axis=1), np.nan), diverged_at=diverged,
+                      curve=run.loss[rows])
 
 
 def ntk_timing(
     Ws: Sequence[ArrayLike], v: ArrayLike, X: ArrayLike, *, repeats: int = 3, device: str | torch.device = "auto"
-) -> dict:
+) -> NTKTiming:
     r"""Seconds to compute the deep net's empirical NTK layer by layer (:func:`ovptools.ntk_empirical`)
     and by ``torch.func`` (J Jᵀ from :func:`ovptools.jacobian`, which forms the n×p Jacobian),
     best of ``repeats``, on ``device`` in the weights' dtype (on one CPU thread for lecture sizes, as the
-    training runs); returns both, their ``ratio`` (torch.func / layer-wise) and the largest relative
-    difference of the two kernels."""
+    training runs); returns an :class:`NTKTiming`."""
     from ...autodiff import jacobian
 
     def generic() -> torch.Tensor:
@@ -205,5 +254,6 @@ def ntk_timing(
                 best = min(best, time.perf_counter() - start)
             times[name] = best
     diff = float((kernels["layerwise"] - kernels["torch_func"]).abs().max() / kernels["torch_func"].abs().max())
-    return {**times, "ratio": times["torch_func"] / times["layerwise"], "max_relative_difference": diff,
-            "parameters": sum(W.numel() for W in Wt)}
+    return NTKTiming(layerwise=times["layerwise"], torch_func=times["torch_func"],
+                     ratio=times["torch_func"] / times["layerwise"], max_relative_difference=diff,
+                     parameters=sum(W.numel() for W in Wt))
