@@ -142,7 +142,8 @@ def linearized(ens: Ensemble, X: torch.Tensor) -> tuple[torch.Tensor, Callable, 
         return ens.forward(list(params), ens.fixed, X)
 
     p0 = tuple(p.detach() for p in ens.params)
-    f0, vjp_fn = torch.func.vjp(f, *p0)
+    pullback = torch.func.vjp(f, *p0)  # (f(w₀), vjp function): no auxiliary output without has_aux
+    f0, vjp_fn = pullback[0], pullback[1]
 
     def jvp(deltas):
         with warnings.catch_warnings():  # torch's forward mode loads its decompositions through torch.jit, which warns

@@ -20,6 +20,7 @@ as one batched computation, and their Taylor models are in :mod:`ovptools.ensemb
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 import torch
@@ -31,9 +32,19 @@ from .kernels import arccos_kernels
 # analytic kernels
 
 
+@overload
+def limit_kernels(X: np.ndarray, Z: np.ndarray | None = None, *,
+                  depth: int | None = None) -> tuple[np.ndarray, np.ndarray]: ...
+@overload
+def limit_kernels(X: torch.Tensor, Z: torch.Tensor | None = None, *,
+                  depth: int | None = None) -> tuple[torch.Tensor, torch.Tensor]: ...
+@overload
+def limit_kernels(X: ArrayLike, Z: ArrayLike | None = None, *,
+                  depth: int | None = None) -> tuple[ArrayLike, ArrayLike]: ...
 def limit_kernels(X: ArrayLike, Z: ArrayLike | None = None, *, depth: int | None = None) -> tuple[ArrayLike, ArrayLike]:
     r"""The infinite-width kernels of the course's ReLU nets between the rows of ``Z`` and of ``X``
-    (unit-norm rows; ``Z`` defaults to ``X``). Returns ``(nngp, ntk)``, each of shape (len(Z), len(X)).
+    (unit-norm rows; ``Z`` defaults to ``X``). Returns ``(nngp, ntk)``, each of shape (len(Z), len(X)) and of
+    the type (numpy or torch) of ``Z``, or of ``X`` when ``Z`` is omitted.
 
     ``depth=None``: Du et al.'s two-layer net :math:`\frac1{\sqrt m}\sum_r a_r\sigma(w_r^\top x)`, W trained,
     a fixed. With ρ = zᵀx, the NNGP kernel (the covariance of f₀) is
@@ -143,6 +154,12 @@ def kernel_regression(theta_zx: ArrayLike, theta_xx: ArrayLike, y: ArrayLike) ->
     return like(Kzx @ torch.linalg.solve(Kxx, yt), theta_zx)
 
 
+@overload
+def gp_moments(k_zz: ArrayLike, k_zx: ArrayLike, k_xx: ArrayLike, theta_zx: np.ndarray, theta_xx: ArrayLike,
+               y: ArrayLike, times, *, eta: float, discrete: bool = False) -> tuple[np.ndarray, np.ndarray]: ...
+@overload
+def gp_moments(k_zz: ArrayLike, k_zx: ArrayLike, k_xx: ArrayLike, theta_zx: torch.Tensor, theta_xx: ArrayLike,
+               y: ArrayLike, times, *, eta: float, discrete: bool = False) -> tuple[torch.Tensor, torch.Tensor]: ...
 def gp_moments(
     k_zz: ArrayLike,
     k_zx: ArrayLike,
@@ -164,7 +181,8 @@ def gp_moments(
 
     ``k_zz``: the variances K(z, z) (a vector) or the matrix K(Z, Z) (its diagonal is used);
     ``k_zx``, ``k_xx``: NNGP cross- and training kernels; ``theta_*``: the NTK. Returns
-    ``(mean, var)``, each of shape (len(times), len(z)). ``discrete`` as in :func:`kernel_trajectory`.
+    ``(mean, var)``, each of shape (len(times), len(z)) and of ``theta_zx``'s type (numpy or torch).
+    ``discrete`` as in :func:`kernel_trajectory`.
     """
     Kzx, Kxx, yt = _kernel_args(theta_zx, theta_xx, y)
     eta = check_positive(eta, "eta")

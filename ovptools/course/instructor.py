@@ -113,7 +113,10 @@ def release(names: list[str] | None = None, *, root: str | Path | None = None, d
 def feedback(assignment: str, *, root: str | Path | None = None, release: bool = False) -> Path:
     """HTML feedback for every autograded submission (hidden tests removed), in ``feedback/``; see
     :mod:`ovptools.course.feedback` (:func:`~ovptools.course.feedback.feedback` reports each student)."""
-    return feedback_report(assignment, root=root, release=release).folder
+    folder = feedback_report(assignment, root=root, release=release).folder
+    if folder is None:
+        raise RuntimeError(f"feedback: the report of {assignment!r} names no feedback folder")
+    return folder
 
 
 def lecture_notebooks(root: str | Path | None = None) -> list[Path]:
@@ -153,7 +156,8 @@ def lab_settings() -> Path:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="ovp-instructor", description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter
+        prog="ovp-instructor", description=(__doc__ or "").split("\n\n")[0],  # no docstring under python -OO
+        formatter_class=argparse.RawTextHelpFormatter,
     )
     parser.add_argument("--root", help="nbgrader course root (default: found from the current directory)")
     sub = parser.add_subparsers(dest="command", required=True)

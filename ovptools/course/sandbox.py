@@ -139,7 +139,7 @@ class Sandbox:
     ``hidden`` are folders that must not be visible inside (the course root): building the
     sandbox fails if a read-only folder would show one of them."""
 
-    def __init__(self, memory_limit: int | None, max_processes: int = MAX_PROCESSES,
+    def __init__(self, memory_limit: int | None, max_processes: int | None = MAX_PROCESSES,
                  hidden: list[Path] | None = None) -> None:
         problem = sandbox_problem()
         if problem:
@@ -232,7 +232,8 @@ class Sandbox:
                 args += ["--setenv", key, value]
         args += ["--remount-ro", "/"]
         settings = {"memory": self.memory_limit,  # RLIMIT_NPROC also counts the grader's own tasks on the host
-                    "nproc": None if self.root else self.max_processes + user_tasks(os.getuid()),
+                    "nproc": None if self.root or not self.max_processes  # None, 0: no process limit
+                    else self.max_processes + user_tasks(os.getuid()),
                     "uid": SANDBOX_UID if self.root else None}
         return [*args, python, "-c", _LAUNCHER, json.dumps(settings), *kernel_cmd]
 

@@ -177,27 +177,27 @@ def ensemble_vs_kernel(
         out["mc_floor"].append(float(_rms(np.sqrt(var / count)).max()))
         out["std_ratio"].append(float(_rms(f[-1].std(axis=0)) / _rms(np.sqrt(var[-1]))))
         out["seconds"].append(run.seconds)
-        if linear:
+        if run_lin is not None:  # with ``linear``
             out["lin"].append(float(_rms(f - run_lin.f_eval).max(axis=0).mean()))
             out["seconds_lin"].append(run_lin.seconds)
         runs[m] = WidthRuns(f, own_limit, run.loss)
-    result = {k: np.array(v) for k, v in out.items()}
+    r = {k: np.array(v) for k, v in out.items()}
     several = len(widths) >= 2  # a slope needs two widths
 
     def slope(v):
         return loglog_slope(widths, v) if several else float("nan")
 
-    slopes = {"slope_own": slope(result["own"]), "slope_bias": slope(result["bias"]),
-              "slope_lin": slope(result["lin"]) if linear else float("nan")}
-    result["lin"] = result["lin"] if linear else None
     return EnsembleComparison(widths=np.array(widths), depth=depth, count=count, steps=np.array(record),
                               times=np.array(record) * lim.eta, problem=problem, limit=lim, mean=mean, var=var,
-                              runs=runs, **result, **slopes)
+                              runs=runs, own=r["own"], bias=r["bias"], mean_gap=r["mean_gap"], mc_floor=r["mc_floor"],
+                              std_ratio=r["std_ratio"], lin=r["lin"] if linear else None, seconds=r["seconds"],
+                              seconds_lin=r["seconds_lin"], slope_own=slope(r["own"]), slope_bias=slope(r["bias"]),
+                              slope_lin=slope(r["lin"]) if linear else float("nan"))
 
 
 def _kernel_change(W0: torch.Tensor, W1: torch.Tensor, X: torch.Tensor) -> np.ndarray:
     """‖H(W1) − H(W0)‖_F / ‖H(W0)‖_F of every two-layer net of a stack (E, m, d), on the rows of X."""
-    H0, H1 = (torch.stack([gram_empirical(w, X) for w in W]) for W in (W0, W1))
+    H0, H1 = (torch.stack([torch.as_tensor(gram_empirical(w, X)) for w in W]) for W in (W0, W1))
     return (torch.linalg.matrix_norm(H1 - H0) / torch.linalg.matrix_norm(H0)).double().cpu().numpy()
 
 

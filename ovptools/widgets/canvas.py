@@ -4,6 +4,7 @@ notebooks (the redraw's thread limit is :func:`ovptools._device.few_threads`).""
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from io import BytesIO
@@ -70,6 +71,18 @@ def legend(ax) -> None:
         ax.get_legend().remove()
 
 
+@functools.cache
+def _figure_box():
+    """The class of the widgets' boxes: an ``ipywidgets.VBox`` that carries the matplotlib figure it shows."""
+    import ipywidgets as w
+    from matplotlib.figure import Figure
+
+    class FigureBox(w.VBox):
+        figure: Figure
+
+    return FigureBox
+
+
 class Canvas:
     """The figure of a widget, its ``ipywidgets.Image`` and its status line."""
 
@@ -110,6 +123,6 @@ class Canvas:
             from IPython.display import Image, display
 
             display(Image(data=bytes(self.image.value), format="png"))
-        box = w.VBox([w.HBox(controls), self.status, self.image])
+        box = _figure_box()([w.HBox(controls), self.status, self.image])
         box.figure = self.fig
         return box

@@ -43,7 +43,7 @@ def scale_demo(*, m: int = 200, n: int = 40, steps: int = 400, eta: float = 0.5,
     (current,) = ax2.semilogy(t, np.ones_like(t), color="C1", label="this α")
     ax2.set(xlabel="GD step", ylabel="training loss", ylim=(1e-5, 3.0))
     title(ax2, "Training loss (previous α in grey)")
-    state = {"loss": None}
+    state: dict[str, np.ndarray | None] = {"loss": None}
 
     def redraw(*_):
         start = time.perf_counter()

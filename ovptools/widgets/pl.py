@@ -23,6 +23,15 @@ def _pl_factor(step_times_beta: float, mu_over_beta: float) -> float:
     return 1.0 - mu_over_beta * s * (2.0 - s)
 
 
+def _constant_mu(choice: object) -> float | None:
+    """The μ picked in the menu: None for the PL ratio at each iterate ("local"), else the constant."""
+    if choice == "local":
+        return None
+    if not isinstance(choice, int | float):
+        raise ValueError(f"mu_choice: expected 'local' or a number, got {choice!r}")
+    return float(choice)
+
+
 def pl_demo(*, steps: int = 60):
     r"""GD on the non-convex PL function f(x) = x² + 3 sin²x (β = 8, μ = 1/32).
 
@@ -81,18 +90,18 @@ def pl_demo(*, steps: int = 60):
             low = max(float(shown.min()), 1e-16) / 10
             ax1.set_ylim(low, max(float(shown[0]), 1e3 * low) * 10)
             mu_k = pl_ratios(fv, run.grad_sq, f.f_star)
-            local = mu_choice.value == "local"
-            mu_line.set_visible(not local)
-            if not local:
-                mu_line.set_ydata([mu_choice.value, mu_choice.value])
+            mu = _constant_mu(mu_choice.value)
+            mu_line.set_visible(mu is not None)
+            if mu is not None:
+                mu_line.set_ydata([mu, mu])
             if s < 2:
-                if local:   # Π_{j<k} (1 − 2μ_jη(1 − βη/2)); a factor at a minimizer (gap 0) is 0
+                if mu is None:   # Π_{j<k} (1 − 2μ_jη(1 − βη/2)); a factor at a minimizer (gap 0) is 0
                     per_step = np.where(gap[:-1] > 0, 1 - np.nan_to_num(mu_k[:-1], nan=0.0) / f.beta * s * (2 - s), 0.0)
                     bound = gap[0] * np.concatenate([[1.0], np.cumprod(per_step)])
                     envelope.set_label("bound Π_j(1 − 2μ_jη(…)) (f(x₀) − f*)")
                     factor_note = f"last factor 1 − 2μ_kη(1 − βη/2) = {per_step[-1]:.5f}"
                 else:
-                    factor = _pl_factor(s, mu_choice.value / f.beta)
+                    factor = _pl_factor(s, mu / f.beta)
                     bound = factor**k * gap[0]
                     envelope.set_label("bound (1 − 2μη(1 − βη/2))^k (f(x₀) − f*)")
                     factor_note = f"factor 1 − 2μη(1 − βη/2) = {factor:.5f}"

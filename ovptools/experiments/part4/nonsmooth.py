@@ -103,6 +103,21 @@ class _ReluSlope(torch.autograd.Function):
         return grad * slope, None
 
 
+def _leaf_grad(x: torch.Tensor) -> float:
+    """The derivative ``backward`` stored in the scalar leaf ``x``."""
+    if x.grad is None:
+        raise RuntimeError("autodiff stored no gradient in x: backward did not reach it")
+    return float(x.grad)
+
+
+def _digit_images() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's 8×8 digits: the images N×8×8 (integers 0..16 stored as floats) and their labels."""
+    from sklearn.datasets import load_digits
+
+    flat, target = load_digits(return_X_y=True)  # the images' pixels, row by row
+    return np.asarray(flat).reshape(-1, 8, 8), np.asarray(target)
+
+
 def relu_with_slope(z: torch.Tensor, s: float) -> torch.Tensor:
     """max(z, 0) whose autodiff derivative at z = 0 is ``s`` (a fixed choice in the Clarke set [0, 1])."""
     return _ReluSlope.apply(z, float(s))
@@ -139,7 +154,7 @@ def autodiff_at_kink(slopes=None) -> KinkAutodiff:
     for name, act in (("torch", torch.relu), ("ovptools", relu_one)):
         x = torch.zeros((), dtype=torch.float64, requires_grad=True)
         (act(x) - act(-x)).backward()
-        out[name] = float(x.grad)
+        out[name] = _leaf_grad(x)
     v = float(rng(0).standard_normal())
     t = 1e-8
     out["directional"] = (float(torch.relu(torch.tensor(t * v)) - torch.relu(torch.tensor(-t * v)))) / (t * v)
@@ -150,7 +165,7 @@ def autodiff_at_kink(slopes=None) -> KinkAutodiff:
         for s in slopes:
             x = torch.zeros((), dtype=torch.float64, requires_grad=True)
             h(x, lambda z, s=s: relu_with_slope(z, s)).backward()
-            values.append(float(x.grad))
+            values.append(_leaf_grad(x))
         values = np.array(values)
         # one-sided derivatives (exact here: every piece is linear near 0)
         right = float(h(torch.tensor(1e-6, dtype=torch.float64), torch.relu)) / 1e-6
@@ -217,16 +232,14 @@ def kink_gradients(*, channels: int = 8, images: int = 512, seed: int = 0) -> Ki
     relu'(0) multiplies zero; a tie between identical (e.g. blank) patches is a tie for every w, so either
     routing gives the same ∂/∂w. With a trainable bias b = 0, z = b is a kink *in b* (∂z/∂b = 1).
     """
-    from sklearn.datasets import load_digits
-
     channels, images = check_count(channels, "channels"), check_count(images, "images")
-    data = load_digits()
-    if images > len(data.images):
-        raise ValueError(f"images: expected at most {len(data.images)} (the digits data set), got {images}")
+    pixels, target = _digit_images()
+    if images > len(pixels):
+        raise ValueError(f"images: expected at most {len(pixels)} (the digits data set), got {images}")
     g = rng(seed)
-    pick = g.permutation(len(data.images))[:images]
-    x = torch.tensor(data.images[pick] / 16.0)[:, None]
-    y = torch.tensor(data.target[pick])
+    pick = g.permutation(len(pixels))[:images]
+    x = torch.tensor(pixels[pick] / 16.0)[:, None]
+    y = torch.tensor(target[pick])
     out = {}
     for bias in ("none", "zero", "random"):
         params = _digit_net(channels, bias, rng(seed, 1))
@@ -257,10 +270,8 @@ def kink_frequency(*, channels: int = 8, seed: int = 0) -> KinkFrequency:
     (max's kink). The ``*_gaussian`` entries are the same counts on N(0, 1) images. Returns a
     :class:`KinkFrequency`.
     """
-    from sklearn.datasets import load_digits
-
     channels = check_count(channels, "channels")
-    images = load_digits().images  # N×8×8, integers 0..16 stored as floats
+    images, _ = _digit_images()
     g = rng(seed)
     noise = g.standard_normal(images.shape)
     filters = torch.as_tensor(g.standard_normal((channels, 1, 3, 3)))
