@@ -136,7 +136,7 @@ def arora_digits(
     Xtr, ytr, Xte, yte = digits(classes, n_train=n, seed=seed)
     H = gram_infinite(Xtr)
     lam, _ = eigen_projections(H, ytr)
-    eta, lambda0 = 1.0 / lam[0], float(lam[-1])
+    eta, lambda0 = float(1.0 / lam[0]), float(lam[-1])
     g = rng(seed + 1)
     results = []
 

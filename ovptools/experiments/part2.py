@@ -119,7 +119,7 @@ def train_widths(
     X64 = Xt.detach().cpu().double().numpy()
 
     def gram(W) -> np.ndarray:
-        return gram_empirical(np.asarray(W, dtype=float), X64)
+        return np.asarray(gram_empirical(np.asarray(W, dtype=float), X64))
 
     def moved(run) -> np.ndarray:  # ‖w_r(T) − w_r(0)‖ per neuron
         return np.linalg.norm(np.asarray(run.W, dtype=float) - np.asarray(run.W0, dtype=float), axis=1)
@@ -160,7 +160,7 @@ def du_figure1(
     X, y = sphere(n, d, seed=seed), gaussian_labels(n, seed=seed + 1)
     H = gram_infinite(X)
     ev = np.linalg.eigvalsh(H)
-    eta = 1.0 / ev[-1] if eta is None else eta
+    eta = float(1.0 / ev[-1]) if eta is None else float(eta)
     out = train_widths(
         X, y, widths, eta=eta, steps=steps, seed=seed + 2, record_every=record_every, device=device, dtype=dtype,
         progress=progress,

@@ -37,7 +37,7 @@ def label_noise_demo(classes=(3, 5), *, n: int = 100, m: int = 600, steps: int =
     X, y_true, _, _ = digits(classes, n_train=n, seed=seed)
     H = gram_infinite(X)
     lam, _ = eigen_projections(H, y_true)
-    eta = 1.0 / lam[0]
+    eta = float(1.0 / lam[0])
     W0, a0 = init_two_layer(X.shape[1], m, seed=seed + 2, antisymmetric=True)
     k = np.arange(steps + 1)
     idx = np.arange(1, n + 1)

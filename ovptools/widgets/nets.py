@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import numpy as np
 
@@ -53,7 +54,7 @@ def two_layer_demo(*, d: int = 50, steps: int = 100, seed: int = 0, device: str 
     ax1.set(xlabel="iteration k", ylabel="loss")
     ax2.set(xlabel="iteration k", ylabel="eigenvalue")
     title(ax2, "The Gram matrix stays near H∞ when m is large")
-    shown: dict[str, object] = {}  # the run on screen: its curves and its slider values
+    shown: dict[str, Any] = {}  # the run on screen: its curves and its slider values
 
     def show_previous() -> None:
         for line in (prev_loss, prev_lam):

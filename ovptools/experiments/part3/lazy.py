@@ -203,14 +203,14 @@ def ntk_convergence(
     check_unit_rows(X, "X")
     widths = [check_count(m, "widths") for m in widths]
     n_seeds = check_count(n_seeds, "n_seeds")
-    theta = ntk_infinite(X, depth)
+    theta = np.asarray(ntk_infinite(X, depth))
     dev = resolve_device(device, torch.float64)
 
     def error(m: int, s: int) -> float:
         Ws, v = init_deep(X.shape[1], m, depth, seed=seed + s)
         on = {"dtype": torch.float64, "device": dev}
         K = ntk_empirical([torch.as_tensor(W, **on) for W in Ws], torch.as_tensor(v, **on), torch.as_tensor(X, **on))
-        return float(np.linalg.norm(K.cpu().numpy() * 2 / m - theta))
+        return float(np.linalg.norm(torch.as_tensor(K).cpu().numpy() * 2 / m - theta))
 
     errs = np.array([np.mean([error(m, s) for s in range(n_seeds)]) / np.linalg.norm(theta) for m in widths])
     return NTKConvergence(widths=np.array(widths), relative_error=errs, slope=loglog_slope(widths, errs), theta=theta)

@@ -112,6 +112,7 @@ class ResidualReLUNet(nn.Module):
                 raise ValueError(f"Ws[{i}]: a residual block needs a square m×m matrix, got shape {tuple(W.shape)}")
         self.c = check_positive(c, "c")
         self.Ws = nn.ParameterList([nn.Parameter(W.clone()) for W in Wt])
+        self.v: torch.Tensor
         self.register_buffer("v", vt.clone())
 
     def hidden(self, X: torch.Tensor) -> list[torch.Tensor]:
@@ -192,7 +193,8 @@ def plain_vs_residual(
             for s in range(n_seeds):
                 Wt = [W[s] for W in Ws]
                 res_net = ResidualReLUNet(Wt, v[s], c=c)
-                kernels = (("plain", ntk_empirical(Wt, v[s], Xs[s])), ("residual", tangent_kernel(res_net, Xs[s])))
+                kernels = (("plain", torch.as_tensor(ntk_empirical(Wt, v[s], Xs[s]))),
+                           ("residual", tangent_kernel(res_net, Xs[s])))
                 for name, K in kernels:
                     spectra[name].append(in_float64(torch.linalg.eigvalsh, K).cpu().numpy())
             lam_max = {k: np.array([e[-1] for e in es]) for k, es in spectra.items()}
