@@ -1,93 +1,11 @@
-"""Part I: GD and SGD on vectors (through the one engine), the test objectives, and Part I's experiments."""
+"""ovptools.experiments.part1: Part I's experiments (GD against SGD, the step-size recipe, the kernel along GD).
+GD and SGD themselves are tested in test_train.py, the test objectives in test_objectives.py."""
 
 import numpy as np
 import pytest
 
 import ovptools as ov
 import ovptools.experiments.part1 as ex
-from ovptools import DivergenceError
-
-
-def test_gd_on_a_quadratic_matches_the_closed_form():
-    A = np.diag([1.0, 4.0])
-    run = ov.gd(lambda w: 0.5 * w @ A @ w, lambda w: A @ w, [1.0, 1.0], eta=0.2, steps=5)
-    assert run.w.shape == (6, 2) and run.loss.shape == (6,)
-    k = np.arange(6)
-    expected = np.stack([(1 - 0.2) ** k, (1 - 0.8) ** k], axis=1)
-    np.testing.assert_allclose(run.w, expected)
-    np.testing.assert_allclose(run.loss, 0.5 * (expected**2 * [1, 4]).sum(1))
-    np.testing.assert_allclose(run.grad_sq, (expected**2 * [1, 16]).sum(1))
-
-
-def test_gd_divergence_names_step_and_iteration():
-    with pytest.raises(DivergenceError, match=r"iteration \d+ with step size eta = 3.*10× smaller"):
-        ov.gd(lambda w: float(w @ w), lambda w: 2 * w, [1.0], eta=3.0, steps=200)
-
-
-def test_gd_accepts_a_schedule_and_numpy_integers():
-    run = ov.gd(lambda w: float(w @ w), lambda w: 2 * w, np.array([4]), eta=lambda k: 0.25, steps=np.int64(3))
-    np.testing.assert_allclose(run.w[:, 0], [4.0, 2.0, 1.0, 0.5])
-
-
-def test_nonconvex_pl_constants():
-    x = np.linspace(-20, 20, 400001)
-    f = ov.NONCONVEX_PL
-    fx = x**2 + 3 * np.sin(x) ** 2
-    np.testing.assert_allclose([f.f(np.array([v])) for v in x[::1000]], fx[::1000])
-    # β = max |f''| = 8; f'' < 0 somewhere (not convex); PL with μ = 1/32 everywhere
-    second = 2 + 6 * np.cos(2 * x)
-    assert np.isclose(np.abs(second).max(), f.beta, rtol=1e-6) and second.min() < 0
-    mu = ov.pl_ratios(fx, f.grad(x) ** 2, 0.0)
-    assert np.nanmin(mu) >= f.mu and np.nanmin(mu) == pytest.approx(0.1755, abs=1e-3)
-
-
-def test_gd_with_step_one_over_beta_stays_under_the_pl_bound():
-    f = ov.NONCONVEX_PL
-    for x0 in (-7.0, 2.5, 11.0):
-        gaps = ov.gd(f.f, f.grad, [x0], eta=1 / f.beta, steps=50).loss - f.f_star
-        assert np.all(gaps <= (1 - f.mu / f.beta) ** np.arange(51) * gaps[0] + 1e-12)
-
-
-def test_pl_ratios_and_fitted_rate():
-    k = np.arange(30)
-    gaps = 3.0 * 0.7**k
-    assert ov.fitted_rate(gaps) == pytest.approx(0.7, rel=1e-10)
-    assert ov.fitted_rate(np.r_[gaps, 0.0]) == pytest.approx(0.7, rel=1e-10)  # zero gaps dropped
-    r = ov.pl_ratios([2.0, 1.0, 0.0], [4.0, 1.0, 0.0], 0.0)
-    np.testing.assert_allclose(r[:2], [1.0, 0.5])
-    assert np.isnan(r[2])
-    with pytest.raises(ValueError, match="gaps"):
-        ov.fitted_rate([1.0, 0.0])
-
-
-def test_sgd_is_unbiased_and_seeded():
-    X, y = ov.least_squares_data(200, 5, noise=0.1, seed=0)
-    f = lambda w: 0.5 * np.mean((X @ w - y) ** 2)  # noqa: E731
-    gb = lambda w, idx: X[idx].T @ (X[idx] @ w - y[idx]) / len(idx)  # noqa: E731
-    w0 = np.ones(5)
-    one = ov.sgd(f, gb, 200, w0, eta=0.5, steps=50, seed=3)
-    np.testing.assert_array_equal(one.w, ov.sgd(f, gb, 200, w0, eta=0.5, steps=50, seed=np.int64(3)).w)
-    assert not np.array_equal(one.w, ov.sgd(f, gb, 200, w0, eta=0.5, steps=50, seed=4).w)
-    np.testing.assert_allclose(one.loss, [f(w) for w in one.w])  # the full loss at every iterate
-    # one SGD step, averaged over seeds, is one GD step: the stochastic gradient is unbiased
-    first = np.mean([ov.sgd(f, gb, 200, w0, eta=1.0, steps=1, seed=s).w[1] for s in range(4000)], axis=0)
-    gd_step = w0 - X.T @ (X @ w0 - y) / 200
-    spread = np.std([X[i] * (X[i] @ w0 - y[i]) for i in range(200)], axis=0) / np.sqrt(4000)
-    assert np.all(np.abs(first - gd_step) < 5 * spread + 1e-12)
-    # a biased estimator (always the first sample) is caught by the same check
-    biased = ov.sgd(f, lambda w, idx: gb(w, np.zeros_like(idx)), 200, w0, eta=1.0, steps=1, seed=0).w[1]
-    assert np.any(np.abs(biased - gd_step) > 5 * spread)
-
-
-def test_logistic_gradient_and_optimum():
-    X, y = ov.logistic_data(50, 4, seed=0)
-    w = np.array([0.3, -0.2, 0.1, 0.5])
-    eps = 1e-6
-    fd = [(ov.logistic_loss(w + eps * e, X, y, 0.1) - ov.logistic_loss(w - eps * e, X, y, 0.1)) / (2 * eps)
-          for e in np.eye(4)]
-    np.testing.assert_allclose(ov.logistic_grad(w, X, y, 0.1), fd, rtol=1e-6)
-    w_star, f_star = ov.logistic_optimum(X, y, 0.1)
-    assert np.linalg.norm(ov.logistic_grad(w_star, X, y, 0.1)) < 1e-12
 
 
 def test_gd_vs_sgd_crossover_moves_like_one_over_n():
@@ -285,4 +203,3 @@ def test_part1_experiments_refuse_bad_input_naming_the_argument(call, name):
     X, y = g.standard_normal((20, 3)), g.standard_normal(20)
     with pytest.raises(ValueError, match=rf"^{name}\b"):
         call(X, y)
-

@@ -1,8 +1,11 @@
+"""ovptools.train: the one engine (GD and SGD on vectors, two-layer and deep nets), seeds, divergence."""
+
 import numpy as np
 import pytest
 import torch
 
 import ovptools as ov
+from ovptools import DivergenceError
 
 
 @pytest.fixture(scope="module")
@@ -153,3 +156,50 @@ def test_divergence_error_carries_the_iteration_and_step_size():
     again = pickle.loads(pickle.dumps(err))
     assert (again.iteration, again.eta, str(again)) == (5, 3.0, str(err))
     assert ov.DivergenceError("by hand").iteration is None
+
+
+def test_gd_on_a_quadratic_matches_the_closed_form():
+    A = np.diag([1.0, 4.0])
+    run = ov.gd(lambda w: 0.5 * w @ A @ w, lambda w: A @ w, [1.0, 1.0], eta=0.2, steps=5)
+    assert run.w.shape == (6, 2) and run.loss.shape == (6,)
+    k = np.arange(6)
+    expected = np.stack([(1 - 0.2) ** k, (1 - 0.8) ** k], axis=1)
+    np.testing.assert_allclose(run.w, expected)
+    np.testing.assert_allclose(run.loss, 0.5 * (expected**2 * [1, 4]).sum(1))
+    np.testing.assert_allclose(run.grad_sq, (expected**2 * [1, 16]).sum(1))
+
+
+def test_gd_divergence_names_step_and_iteration():
+    with pytest.raises(DivergenceError, match=r"iteration \d+ with step size eta = 3.*10× smaller"):
+        ov.gd(lambda w: float(w @ w), lambda w: 2 * w, [1.0], eta=3.0, steps=200)
+
+
+def test_gd_accepts_a_schedule_and_numpy_integers():
+    run = ov.gd(lambda w: float(w @ w), lambda w: 2 * w, np.array([4]), eta=lambda k: 0.25, steps=np.int64(3))
+    np.testing.assert_allclose(run.w[:, 0], [4.0, 2.0, 1.0, 0.5])
+
+
+def test_gd_with_step_one_over_beta_stays_under_the_pl_bound():
+    f = ov.NONCONVEX_PL
+    for x0 in (-7.0, 2.5, 11.0):
+        gaps = ov.gd(f.f, f.grad, [x0], eta=1 / f.beta, steps=50).loss - f.f_star
+        assert np.all(gaps <= (1 - f.mu / f.beta) ** np.arange(51) * gaps[0] + 1e-12)
+
+
+def test_sgd_is_unbiased_and_seeded():
+    X, y = ov.least_squares_data(200, 5, noise=0.1, seed=0)
+    f = lambda w: 0.5 * np.mean((X @ w - y) ** 2)  # noqa: E731
+    gb = lambda w, idx: X[idx].T @ (X[idx] @ w - y[idx]) / len(idx)  # noqa: E731
+    w0 = np.ones(5)
+    one = ov.sgd(f, gb, 200, w0, eta=0.5, steps=50, seed=3)
+    np.testing.assert_array_equal(one.w, ov.sgd(f, gb, 200, w0, eta=0.5, steps=50, seed=np.int64(3)).w)
+    assert not np.array_equal(one.w, ov.sgd(f, gb, 200, w0, eta=0.5, steps=50, seed=4).w)
+    np.testing.assert_allclose(one.loss, [f(w) for w in one.w])  # the full loss at every iterate
+    # one SGD step, averaged over seeds, is one GD step: the stochastic gradient is unbiased
+    first = np.mean([ov.sgd(f, gb, 200, w0, eta=1.0, steps=1, seed=s).w[1] for s in range(4000)], axis=0)
+    gd_step = w0 - X.T @ (X @ w0 - y) / 200
+    spread = np.std([X[i] * (X[i] @ w0 - y[i]) for i in range(200)], axis=0) / np.sqrt(4000)
+    assert np.all(np.abs(first - gd_step) < 5 * spread + 1e-12)
+    # a biased estimator (always the first sample) is caught by the same check
+    biased = ov.sgd(f, lambda w, idx: gb(w, np.zeros_like(idx)), 200, w0, eta=1.0, steps=1, seed=0).w[1]
+    assert np.any(np.abs(biased - gd_step) > 5 * spread)
