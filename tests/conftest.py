@@ -1,9 +1,14 @@
 """Shared fixtures and markers.
 
 Every numeric test runs on the CPU, and on CUDA when a GPU is present (those cases are marked
-``gpu``). Whole files are marked by what they need: ``nbgrader`` (a real nbgrader pipeline),
-``browser`` (JupyterLab in Chromium); those and the lecture runs are also ``slow``.
-``pytest -m "not slow"`` is the inner loop.
+``gpu``). Whole files, or the tests that use one fixture, are marked by what they need: ``nbgrader``
+(a real nbgrader pipeline), ``browser`` (JupyterLab in Chromium); those and the lecture runs are also
+``slow``. ``pytest -m "not slow"`` is the inner loop.
+
+Under ``pytest -n N --dist loadgroup --no-loadscope-reorder`` (``make test``) the tests of one file go
+to one worker, so that a module-scoped fixture is built once, except in the files whose expensive
+fixture is built per parameter (an assignment's graded batch, a lecture's run): there each parameter
+is a group of its own. The groups that take longest are sent first, so that none starts last.
 """
 
 from __future__ import annotations
@@ -25,13 +30,49 @@ _FILE_MARKS = {
 }
 
 
+_FIXTURE_MARKS = {
+    "hostile_batch": ("nbgrader", "slow"),  # test_sandbox.py: a batch graded by nbgrader in the sandbox
+}
+
+_BY_PARAMETER = {
+    "test_autograder_strength.py": "test_autograder_strength.py",
+    "test_bad_submissions.py": "graded-class",  # the two files share one graded class per assignment
+    "test_nbgrader_pipeline.py": "graded-class",
+    "test_notebooks.py": "test_notebooks.py",
+}
+"""Files whose tests share an expensive fixture per parameter: one group per parameter (and file, or
+name of what the files share)."""
+
+_FIRST = ("test_notebooks.py", "test_bad_submissions.py", "test_site.py", "test_nbgrader_pipeline.py",
+          "test_autograder_strength.py", "test_instructor.py", "test_sandbox.py", "test_feedback_and_grades.py",
+          "test_course_tooling.py")
+"""Files in the order their groups start, longest first (seconds per group measured on 2 cores); the
+other files follow in collection order."""
+
+
+def _group(item: pytest.Item) -> str:
+    callspec = getattr(item, "callspec", None)
+    if item.path.name in _BY_PARAMETER and callspec is not None:
+        return f"{_BY_PARAMETER[item.path.name]}[{callspec.id}]"
+    return item.path.name
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         for mark in _FILE_MARKS.get(item.path.name, ()):
             item.add_marker(mark)
+        for fixture, marks in _FIXTURE_MARKS.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                for mark in marks:
+                    item.add_marker(mark)
         callspec = getattr(item, "callspec", None)
         if callspec is not None and any(isinstance(p, str) and p == "cuda" for p in callspec.params.values()):
             item.add_marker("gpu")
+    if config.pluginmanager.hasplugin("xdist"):
+        for item in items:
+            item.add_marker(pytest.mark.xdist_group(_group(item)))
+    rank = {name: k for k, name in enumerate(_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 
 
 @pytest.fixture(params=DEVICES)
