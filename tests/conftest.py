@@ -2,8 +2,9 @@
 
 Every numeric test runs on the CPU, and on CUDA when a GPU is present (those cases are marked
 ``gpu``). Whole files, or the tests that use one fixture, are marked by what they need: ``nbgrader``
-(a real nbgrader pipeline), ``browser`` (JupyterLab in Chromium); those and the lecture runs are also
-``slow``. ``pytest -m "not slow"`` is the inner loop.
+(a real nbgrader pipeline), ``browser`` (JupyterLab in Chromium); those, the lecture runs and the few
+science tests that take seconds each are also ``slow``. ``pytest -m "not slow"`` is the inner loop
+(under a minute on 2 cores).
 
 Under ``pytest -n N --dist loadgroup --no-loadscope-reorder`` (``make test``) the tests of one file go
 to one worker, so that a module-scoped fixture is built once, except in the files whose expensive
@@ -30,6 +31,16 @@ _FILE_MARKS = {
 }
 
 
+_SLOW_TESTS = {
+    # science tests that take 2–5 s each on a quiet 2-core machine (more than the rest of their files):
+    # they run in `make test`, not in the inner loop
+    "test_part1.py::test_gd_vs_sgd_crossover_moves_like_one_over_n",
+    "test_kernels.py::test_relu_ntk_infinite_is_the_wide_limit",
+    "test_widgets.py::test_fixed_layout_fits_at_extreme_values",
+    "test_part3.py::test_deep_nets_train_lazily_as_width_grows",
+    "test_part2.py::test_du_figure1_slopes_are_minus_one_half",
+}
+
 _FIXTURE_MARKS = {
     "hostile_batch": ("nbgrader", "slow"),  # test_sandbox.py: a batch graded by nbgrader in the sandbox
 }
@@ -43,11 +54,12 @@ _BY_PARAMETER = {
 """Files whose tests share an expensive fixture per parameter: one group per parameter (and file, or
 name of what the files share)."""
 
-_FIRST = ("test_notebooks.py", "test_bad_submissions.py", "test_site.py", "test_nbgrader_pipeline.py",
+_FIRST = ("test_bad_submissions.py", "test_nbgrader_pipeline.py", "test_notebooks.py", "test_site.py",
           "test_autograder_strength.py", "test_instructor.py", "test_sandbox.py", "test_feedback_and_grades.py",
           "test_course_tooling.py")
-"""Files in the order their groups start, longest first (seconds per group measured on 2 cores); the
-other files follow in collection order."""
+"""Files in the order their groups start, longest groups first (an assignment's graded class takes
+about 2 minutes of a loaded 2-core machine, a lecture up to 70 s, the site 2.5 minutes in one group);
+the other files follow in collection order."""
 
 
 def _group(item: pytest.Item) -> str:
@@ -61,6 +73,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         for mark in _FILE_MARKS.get(item.path.name, ()):
             item.add_marker(mark)
+        if f"{item.path.name}::{getattr(item, 'originalname', item.name)}" in _SLOW_TESTS:
+            item.add_marker("slow")
         for fixture, marks in _FIXTURE_MARKS.items():
             if fixture in getattr(item, "fixturenames", ()):
                 for mark in marks:
