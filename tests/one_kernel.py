@@ -39,8 +39,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-
 
 def grade_versions(notebook: Path, versions: dict[str, tuple[str, str]], timeout: int | None,
                    *, seconds: float = 1800) -> dict[str, dict[str, tuple[float, float]] | str]:
