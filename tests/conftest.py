@@ -69,6 +69,7 @@ def _group(item: pytest.Item) -> str:
     return item.path.name
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups into the test ids
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         for mark in _FILE_MARKS.get(item.path.name, ()):
