@@ -64,13 +64,13 @@ course: setup
 	$(BIN)/python -m ovptools.course.studentlab
 
 ## Lint, then run every test (the command CI runs): in parallel workers with one BLAS/torch thread
-## each, a whole file per worker (so each graded batch is built once), then the browser test alone,
-## since it waits on a kernel and a redraw that a loaded machine slows down, then the class on
-## JupyterHub end to end (tests/test_hub.py: system users, PostgreSQL, Chromium; skipped without root).
+## each, in groups that keep an expensive fixture on one worker (a file, or one assignment's graded
+## class or one lecture; see tests/conftest.py), the longest first; then the browser test and the
+## class on JupyterHub end to end (tests/test_hub.py: system users, PostgreSQL, Chromium; skipped
+## without root) side by side, on an otherwise idle machine, since they wait on kernels and redraws.
 test: setup-test browser sandbox hub-deps lint
-	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 3 --dist loadfile -m "not browser and not hub"
-	$(BIN)/python -m pytest -m browser
-	$(BIN)/python -m pytest -m hub
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 3 --dist loadgroup --no-loadscope-reorder -m "not browser and not hub"
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m "browser or hub"
 
 ## ruff on everything; pyright (basic mode, [tool.pyright] in pyproject.toml) on the package.
 lint: setup-test

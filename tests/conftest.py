@@ -1,9 +1,15 @@
 """Shared fixtures and markers.
 
 Every numeric test runs on the CPU, and on CUDA when a GPU is present (those cases are marked
-``gpu``). Whole files are marked by what they need: ``nbgrader`` (a real nbgrader pipeline),
-``browser`` (JupyterLab in Chromium); those and the lecture runs are also ``slow``.
-``pytest -m "not slow"`` is the inner loop.
+``gpu``). Whole files, or the tests that use one fixture, are marked by what they need: ``nbgrader``
+(a real nbgrader pipeline), ``browser`` (JupyterLab in Chromium); those, the lecture runs and the few
+science tests that take seconds each are also ``slow``. ``pytest -m "not slow"`` is the inner loop
+(under a minute on 2 cores).
+
+Under ``pytest -n N --dist loadgroup --no-loadscope-reorder`` (``make test``) the tests of one file go
+to one worker, so that a module-scoped fixture is built once, except in the files whose expensive
+fixture is built per parameter (an assignment's graded batch, a lecture's run): there each parameter
+is a group of its own. The groups that take longest are sent first, so that none starts last.
 """
 
 from __future__ import annotations
@@ -25,13 +31,63 @@ _FILE_MARKS = {
 }
 
 
+_SLOW_TESTS = {
+    # science tests that take 2–5 s each on a quiet 2-core machine (more than the rest of their files):
+    # they run in `make test`, not in the inner loop
+    "test_part1.py::test_gd_vs_sgd_crossover_moves_like_one_over_n",
+    "test_kernels.py::test_relu_ntk_infinite_is_the_wide_limit",
+    "test_widgets.py::test_fixed_layout_fits_at_extreme_values",
+    "test_part3.py::test_deep_nets_train_lazily_as_width_grows",
+    "test_part2.py::test_du_figure1_slopes_are_minus_one_half",
+}
+
+_FIXTURE_MARKS = {
+    "hostile_batch": ("nbgrader", "slow"),  # test_sandbox.py: a batch graded by nbgrader in the sandbox
+}
+
+_BY_PARAMETER = {
+    "test_autograder_strength.py": "test_autograder_strength.py",
+    "test_bad_submissions.py": "graded-class",  # the two files share one graded class per assignment
+    "test_nbgrader_pipeline.py": "graded-class",
+    "test_notebooks.py": "test_notebooks.py",
+}
+"""Files whose tests share an expensive fixture per parameter: one group per parameter (and file, or
+name of what the files share)."""
+
+_FIRST = ("test_bad_submissions.py", "test_nbgrader_pipeline.py", "test_notebooks.py", "test_site.py",
+          "test_autograder_strength.py", "test_instructor.py", "test_sandbox.py", "test_feedback_and_grades.py",
+          "test_course_tooling.py")
+"""Files in the order their groups start, longest groups first (an assignment's graded class takes
+about 2 minutes of a loaded 2-core machine, a lecture up to 70 s, the site 2.5 minutes in one group);
+the other files follow in collection order."""
+
+
+def _group(item: pytest.Item) -> str:
+    callspec = getattr(item, "callspec", None)
+    if item.path.name in _BY_PARAMETER and callspec is not None:
+        return f"{_BY_PARAMETER[item.path.name]}[{callspec.id}]"
+    return item.path.name
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook, which reads the groups into the test ids
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         for mark in _FILE_MARKS.get(item.path.name, ()):
             item.add_marker(mark)
+        if f"{item.path.name}::{getattr(item, 'originalname', item.name)}" in _SLOW_TESTS:
+            item.add_marker("slow")
+        for fixture, marks in _FIXTURE_MARKS.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                for mark in marks:
+                    item.add_marker(mark)
         callspec = getattr(item, "callspec", None)
         if callspec is not None and any(isinstance(p, str) and p == "cuda" for p in callspec.params.values()):
             item.add_marker("gpu")
+    if config.pluginmanager.hasplugin("xdist"):
+        for item in items:
+            item.add_marker(pytest.mark.xdist_group(_group(item)))
+    rank = {name: k for k, name in enumerate(_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 
 
 @pytest.fixture(params=DEVICES)

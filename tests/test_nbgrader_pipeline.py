@@ -1,4 +1,7 @@
-"""The real nbgrader pipeline, headless, on every assignment: generate → autograde → feedback."""
+"""The real nbgrader pipeline, headless, on every assignment: generate → collect → autograde in the
+grading sandbox → feedback. The class graded is test_bad_submissions.py's batch (tests/graded_class.py),
+graded once for both files: its "correct" student hands in the solution, its "unchanged-release"
+student the release as generated."""
 
 from __future__ import annotations
 
@@ -8,34 +11,24 @@ import re
 from pathlib import Path
 
 import pytest
+from graded_class import graded_class
 from nbgrader_helpers import (
     ASSIGNMENTS,
     REPO,
     SOLUTIONS,
     autograded_scores,
-    built_once,
     notebook_sources,
-    scratch_course,
     secret_lines,
-    submit,
 )
 
-from ovptools.course import instructor
+SOLUTION, UNTOUCHED = "correct", "unchanged-release"
 
 
 @pytest.fixture(scope="module", params=ASSIGNMENTS)
 def graded(request, tmp_path_factory):
-    """Generate one assignment, autograde the solution and the unchanged release, make feedback."""
-    return built_once("graded", request.param, lambda: _grade(request.param, tmp_path_factory))
-
-
-def _grade(name, tmp_path_factory):
-    root = scratch_course(tmp_path_factory.mktemp(name))
-    instructor.nbgrader("generate_assignment", name, "--force", root=root)
-    submit(root, "solution", name, root / "source" / name / f"{name}.ipynb")
-    submit(root, "untouched", name, root / "release" / name / f"{name}.ipynb")
-    instructor.nbgrader("autograde", name, "--force", root=root)
-    instructor.nbgrader("generate_feedback", name, "--force", root=root)
+    """One assignment generated, a class (the solution and the unchanged release among it) autograded,
+    feedback made."""
+    name, root, _, _ = graded_class(request.param, tmp_path_factory)
     return name, root
 
 
@@ -45,15 +38,15 @@ def test_assignments_exist():
 
 def test_solution_gets_full_autograded_marks(graded):
     name, root = graded
-    score, maximum = autograded_scores(root, name)["solution"]
+    score, maximum = autograded_scores(root, name)[SOLUTION]
     assert maximum > 0 and score == maximum
 
 
 def test_unchanged_release_gets_zero_without_crashing(graded):
     name, root = graded
-    score, maximum = autograded_scores(root, name)["untouched"]
+    score, maximum = autograded_scores(root, name)[UNTOUCHED]
     assert maximum > 0 and score == 0
-    assert (root / "feedback" / "untouched" / name / f"{name}.html").is_file()
+    assert (root / "feedback" / UNTOUCHED / name / f"{name}.html").is_file()
 
 
 def test_release_and_feedback_hold_no_solution_or_hidden_test(graded):
@@ -64,14 +57,14 @@ def test_release_and_feedback_hold_no_solution_or_hidden_test(graded):
     texts = {
         "release": (root / "release" / name / f"{name}.ipynb").read_text(),
         "committed release": (REPO / "course" / "assignments" / name / f"{name}.ipynb").read_text(),
-        "feedback to the untouched release": html_text(root / "feedback" / "untouched" / name / f"{name}.html"),
+        "feedback to the untouched release": html_text(root / "feedback" / UNTOUCHED / name / f"{name}.html"),
     }
     for where, text in texts.items():
         assert "BEGIN SOLUTION" not in text and "HIDDEN TESTS" not in text, where
         leaked = [s for s in secrets if s in text]
         assert not leaked, f"{where} contains solution or hidden-test lines: {leaked[:3]}"
     # feedback on the solution notebook shows the student's own code, but never the hidden tests
-    text = html_text(root / "feedback" / "solution" / name / f"{name}.html")
+    text = html_text(root / "feedback" / SOLUTION / name / f"{name}.html")
     # (a hidden line that is also solution code legitimately shows as the student's own code)
     hidden = set(secret_lines(source, kinds=("hidden",))) - set(secret_lines(source, kinds=("solution",)))
     assert hidden and not [s for s in hidden if s in text]
