@@ -31,16 +31,6 @@ _FILE_MARKS = {
 }
 
 
-_SLOW_TESTS = {
-    # science tests that take 2–5 s each on a quiet 2-core machine (more than the rest of their files):
-    # they run in `make test`, not in the inner loop
-    "test_part1.py::test_gd_vs_sgd_crossover_moves_like_one_over_n",
-    "test_kernels.py::test_relu_ntk_infinite_is_the_wide_limit",
-    "test_widgets.py::test_fixed_layout_fits_at_extreme_values",
-    "test_part3.py::test_deep_nets_train_lazily_as_width_grows",
-    "test_part2.py::test_du_figure1_slopes_are_minus_one_half",
-}
-
 _FIXTURE_MARKS = {
     "hostile_batch": ("nbgrader", "slow"),  # test_sandbox.py: a batch graded by nbgrader in the sandbox
 }
@@ -74,8 +64,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         for mark in _FILE_MARKS.get(item.path.name, ()):
             item.add_marker(mark)
-        if f"{item.path.name}::{getattr(item, 'originalname', item.name)}" in _SLOW_TESTS:
-            item.add_marker("slow")
         for fixture, marks in _FIXTURE_MARKS.items():
             if fixture in getattr(item, "fixturenames", ()):
                 for mark in marks:

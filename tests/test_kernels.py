@@ -188,6 +188,7 @@ def test_ntk_is_symmetric_psd():
     assert ov.lambda_min(K) > -1e-8 * np.abs(K).max()
 
 
+@pytest.mark.slow  # a few seconds: in `make test`, not in the inner loop (pytest -m "not slow")
 @pytest.mark.parametrize("depth", [1, 2, 3])
 def test_ntk_infinite_is_the_wide_limit(depth):
     X = ov.sphere(6, 5, seed=0)

@@ -8,6 +8,7 @@ import ovptools as ov
 import ovptools.experiments.part1 as ex
 
 
+@pytest.mark.slow  # a few seconds: in `make test`, not in the inner loop (pytest -m "not slow")
 def test_gd_vs_sgd_crossover_moves_like_one_over_n():
     out = ex.gd_vs_sgd_cost([30, 1000], np.logspace(-1, -4.5, 15), n_seeds=3)
     assert np.all(out.gd[1] > out.gd[0])  # GD pays n per step

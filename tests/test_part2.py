@@ -8,6 +8,7 @@ import ovptools as ov
 import ovptools.experiments.part2 as ex
 
 
+@pytest.mark.slow  # a few seconds: in `make test`, not in the inner loop (pytest -m "not slow")
 def test_du_figure1_slopes_are_minus_one_half():
     out = ex.du_figure1(200, 200, widths=(128, 256, 512, 1024, 2048, 4096), steps=100)
     assert abs(out.pattern_slope + 0.5) < 0.15, out.pattern_slope

@@ -12,6 +12,7 @@ from ovptools.autodiff import jacobian
 from ovptools.kernels import tangent_kernel
 
 
+@pytest.mark.slow  # a few seconds: in `make test`, not in the inner loop (pytest -m "not slow")
 def test_deep_nets_train_lazily_as_width_grows():
     out = ex.deep_lazy_training(widths=(64, 128, 256, 512), depth=3, steps=200)
     assert np.all(out.train_accuracy == 1.0)  # every width fits the separated data

@@ -162,6 +162,7 @@ def _inside(fig):
     assert boxes[0].x1 < boxes[1].x0
 
 
+@pytest.mark.slow  # a few seconds: in `make test`, not in the inner loop (pytest -m "not slow")
 @pytest.mark.parametrize("rc", [{}, {"figure.dpi": 90, "axes.grid": True, "grid.alpha": 0.3}])  # the lectures' rc
 def test_fixed_layout_fits_at_extreme_values(rc):
     import matplotlib
