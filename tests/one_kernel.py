@@ -95,22 +95,14 @@ def preimport(cells: list[dict], shell, timeout) -> list[str]:
     import warnings
     from contextlib import redirect_stderr, redirect_stdout
 
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read)
+    def modules_of_a_run() -> str:
         try:
             _run(cells, 0, "", shell, timeout, {})
-            text = json.dumps(list(sys.modules))
+            return json.dumps(list(sys.modules))
         except BaseException:  # noqa: BLE001 - import nothing ahead
-            text = "[]"
-        with os.fdopen(write, "w") as pipe:
-            pipe.write(text)
-        os._exit(0)
-    os.close(write)
-    with os.fdopen(read) as pipe:
-        text = pipe.read()
-    os.waitpid(pid, 0)
+            return "[]"
+
+    text, _ = _in_child(modules_of_a_run)
     names = [n for n in json.loads(text or "[]") if n not in sys.modules and n.split(".")[0] != "ovptools"]
     out, done = io.StringIO(), []
     with warnings.catch_warnings(record=True) as caught, redirect_stdout(out), redirect_stderr(out):
@@ -185,16 +177,15 @@ def _run(cells: list[dict], start: int, extra: str, shell, timeout, scores: dict
     return scores
 
 
-def _forked(cells, start, extra, shell, timeout, scores) -> dict | str:
+def _in_child(produce) -> tuple[str, int]:
+    """Run ``produce`` (which returns text and catches its own errors) in a forked copy of this process,
+    which exits without cleanup; return its text and its wait status."""
     read, write = os.pipe()
     gc.freeze()  # the parent's objects stay out of the child's collections: no copy of every page they sit on
     pid = os.fork()
-    if pid == 0:  # the child: grade this version, send the scores, exit without cleanup
+    if pid == 0:
         os.close(read)
-        try:
-            text = json.dumps(_run(cells, start, extra, shell, timeout, dict(scores)))
-        except BaseException as err:  # noqa: BLE001 - report anything, never return into the parent's loop
-            text = json.dumps(f"grading stopped: {type(err).__name__}: {err}")
+        text = produce()
         with os.fdopen(write, "w") as pipe:
             pipe.write(text)
         os._exit(0)
@@ -202,6 +193,17 @@ def _forked(cells, start, extra, shell, timeout, scores) -> dict | str:
     with os.fdopen(read) as pipe:
         text = pipe.read()
     _, status = os.waitpid(pid, 0)
+    return text, status
+
+
+def _forked(cells, start, extra, shell, timeout, scores) -> dict | str:
+    def grade() -> str:  # the child: grade this version, send the scores
+        try:
+            return json.dumps(_run(cells, start, extra, shell, timeout, dict(scores)))
+        except BaseException as err:  # noqa: BLE001 - report anything, never return into the parent's loop
+            return json.dumps(f"grading stopped: {type(err).__name__}: {err}")
+
+    text, status = _in_child(grade)
     if not text:
         return f"the kernel died (wait status {status})"
     return json.loads(text)
