@@ -267,8 +267,11 @@ class Sandbox:
 
 
 def remove_scratch(scratch: Path, cgroups: list[Path]) -> None:
-    """Kill every process in ``cgroups`` (as root), remove them, then the ``scratch`` folder."""
-    for _ in range(50):
+    """Kill every process in ``cgroups`` (as root), remove them, then the ``scratch`` folder. A killed process
+    leaves its group only once the kernel has torn it down, which on a loaded machine can take seconds:
+    this keeps killing and waiting, up to 30 s, until every group is empty."""
+    deadline = time.monotonic() + 30.0
+    while time.monotonic() < deadline:
         pids = set()
         for group in cgroups:
             try:
@@ -284,12 +287,14 @@ def remove_scratch(scratch: Path, cgroups: list[Path]) -> None:
                 pass
         time.sleep(0.02)
     for group in cgroups:
-        for _ in range(50):
+        while True:
             try:
                 group.rmdir()
                 break
             except FileNotFoundError:
                 break
             except OSError:
+                if time.monotonic() >= deadline:
+                    break
                 time.sleep(0.02)
     shutil.rmtree(scratch, ignore_errors=True)
