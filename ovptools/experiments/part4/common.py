@@ -21,12 +21,10 @@ def labelled_data(X, y) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
-
 def angles_to(W: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Angles (radians) between the rows of W and the vector u."""
     cos = W @ u / (np.linalg.norm(W, axis=1) * np.linalg.norm(u))
     return np.arccos(np.clip(cos, -1.0, 1.0))
-
 
 
 def linear_slope(x, y) -> float:
